@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import type { Adapter } from './core/adapter.ts';
+import { BotCore } from './core/bot.ts';
+import { type Clock, systemClock } from './core/clock.ts';
+import { Messenger } from './core/messenger.ts';
+import { Registry } from './core/router.ts';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrator.ts';
+import { peopleFeature } from './features/people/index.ts';
+import { Municipalities } from './features/people/municipalities.ts';
+import { PeopleService } from './features/people/people-service.ts';
+import { createI18n, type I18nService } from './i18n/index.ts';
+import { silentLogger } from './log.ts';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+  /** An already open database (tests); otherwise the configured one is opened. */
+  database?: Database;
+  /** Identities treated as admins in addition to BOT_ADMINS (the console's local operator). */
+  extraAdmins?: readonly string[];
+}
+
+/** Everything the bot is, wired once: storage, languages, features, the core and the adapters it talks through. */
+export interface App {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  database: Database;
+  i18n: I18nService;
+  registry: Registry;
+  core: BotCore;
+  messenger: Messenger;
+  people: PeopleService;
+  municipalities: Municipalities;
+  /** Starts the adapters, then the features' background work. */
+  start(adapters: Adapter[]): Promise<void>;
+  /** Stops adapters (finishing work in flight), background work, then closes the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger;
+  const database = options.database ?? (await openDatabase(config.database));
+  await migrateToLatest(database.db);
+
+  const i18n = await createI18n();
+  const municipalities = Municipalities.load();
+  const admins = new Set([...config.admins, ...(options.extraAdmins ?? [])]);
+  const people = new PeopleService(database.db, { admins, languageFromHint: i18n.fromHint });
+  const messenger = new Messenger();
+  const registry = new Registry();
+
+  registry.add(peopleFeature({ people, municipalities, registry }));
+
+  const core = new BotCore({ db: database.db, registry, i18n, people, clock, log });
+
+  let adapters: Adapter[] = [];
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    config,
+    clock,
+    log,
+    database,
+    i18n,
+    registry,
+    core,
+    messenger,
+    people,
+    municipalities,
+    async start(list) {
+      adapters = list;
+      for (const adapter of adapters) {
+        messenger.register(adapter);
+        await adapter.start(core);
+      }
+      for (const feature of registry.features) await feature.start?.();
+      await core.sweep().catch((err) => log.warn({ err }, 'conversation sweep failed'));
+      sweepTimer = setInterval(() => {
+        core.sweep().catch((err) => log.warn({ err }, 'conversation sweep failed'));
+      }, SWEEP_INTERVAL_MS);
+      sweepTimer.unref();
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (sweepTimer) clearInterval(sweepTimer);
+        for (const adapter of adapters) {
+          try {
+            await adapter.stop();
+          } catch (err) {
+            log.error({ err, platform: adapter.platform }, 'adapter did not stop cleanly');
+          }
+          messenger.unregister(adapter.platform);
+        }
+        for (const feature of [...registry.features].reverse()) {
+          try {
+            await feature.stop?.();
+          } catch (err) {
+            log.error({ err, feature: feature.name }, 'feature did not stop cleanly');
+          }
+        }
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Address, Capabilities, Incoming, Platform, Reply, SentRef, TextReply } from './types.ts';
+
+/** The core's side of an adapter: hand it an Incoming, get back the replies to show in that chat. */
+export interface IncomingHandler {
+  handle(incoming: Incoming): Promise<Reply[]>;
+}
+
+/**
+ * The contract every platform implements. Adapters translate; they never query tables or decide anything a
+ * user would call behaviour. Optional methods are capabilities the core checks for before using.
+ */
+export interface Adapter {
+  readonly platform: Platform;
+  readonly capabilities: Capabilities;
+  start(handler: IncomingHandler): Promise<void>;
+  /** Stops taking new input, waits for work in flight, releases the platform connection. */
+  stop(): Promise<void>;
+  /** Sends outside a conversation (announcements, reminders, notices). Throws DeliveryError on failure. */
+  send(address: Address, reply: Reply): Promise<SentRef[]>;
+  /** Replaces the text of a message sent earlier (progress in place). */
+  edit?(ref: SentRef, reply: TextReply): Promise<void>;
+}
+
+/**
+ * Why a send failed, as the delivery worker needs to know it: `unreachable` will never work (blocked, chat gone),
+ * `retry` may work later (rate limit, server error, network), `failed` is a permanent error of this message.
+ */
+export type DeliveryFailure =
+  | { kind: 'unreachable'; reason: string }
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  | { kind: 'failed'; reason: string };
+
+export class DeliveryError extends Error {
+  constructor(readonly failure: DeliveryFailure) {
+    super(`${failure.kind}: ${failure.reason}`);
+    this.name = 'DeliveryError';
+  }
+}

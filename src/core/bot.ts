@@ -1,0 +1,291 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { distance } from 'fastest-levenshtein';
+import type { DB } from '../db/schema.ts';
+import type { I18nService, Translator } from '../i18n/index.ts';
+import { checkAll, type Who } from './access.ts';
+import type { IncomingHandler } from './adapter.ts';
+import { assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
+import type { Clock } from './clock.ts';
+import type { Ctx, Person } from './context.ts';
+import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
+import { cleanText, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
+import { type Markup } from './markup.ts';
+import { commandAction, type CommandDef, type Registry } from './router.ts';
+import { addressKey, type Choice, type Incoming, type IdentityRef, type Language, type Reply, text } from './types.ts';
+
+/** Finds or creates the person behind a platform identity. The people feature implements it. */
+export interface PersonDirectory {
+  resolve(identity: IdentityRef, now: Date): Promise<Person>;
+}
+
+/** Decides whether a person may send another message now (flood limit). */
+export interface RateLimiter {
+  allow(personId: string, now: Date): boolean;
+}
+
+export interface BotCoreDeps {
+  db: Kysely<DB>;
+  registry: Registry;
+  i18n: I18nService;
+  people: PersonDirectory;
+  clock: Clock;
+  log: Logger;
+  rateLimiter?: RateLimiter;
+}
+
+/** A handler's answer plus whether it should leave earlier typed choices in place (notices about bad input). */
+interface Handled {
+  replies: Reply[];
+  keepPending?: boolean;
+}
+
+/**
+ * The platform-neutral bot: one Incoming in, Replies out. It cleans input, finds the person, runs the command,
+ * button or flow step with its access rules, and keeps conversation state in the database.
+ */
+export class BotCore implements IncomingHandler {
+  private readonly conversations: ConversationStore;
+  private readonly pending: PendingChoiceStore;
+  /** Messages of one person are handled one at a time, in order, so flows never race themselves. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: BotCoreDeps) {
+    this.conversations = new ConversationStore(deps.db);
+    this.pending = new PendingChoiceStore(deps.db);
+  }
+
+  get registry(): Registry {
+    return this.deps.registry;
+  }
+
+  handle(incoming: Incoming): Promise<Reply[]> {
+    const key = `${incoming.identity.platform}:${incoming.identity.id}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(() => this.handleNow(incoming));
+    const settled = run.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return run;
+  }
+
+  /** Deletes conversations left untouched past their time to live. */
+  sweep(): Promise<number> {
+    return this.conversations.sweep(this.deps.clock.now());
+  }
+
+  private async handleNow(incoming: Incoming): Promise<Reply[]> {
+    const now = this.deps.clock.now();
+    const person = await this.deps.people.resolve(incoming.identity, now);
+    let tr = this.deps.i18n.translator(person.language);
+    const chatKey = addressKey(incoming.chat);
+    const who: Who = { role: person.role, registered: person.registered, chatKind: incoming.chat.kind };
+
+    if (this.deps.rateLimiter && !this.deps.rateLimiter.allow(person.id, now)) {
+      return [text(tr.t('common:errors.slow_down'))];
+    }
+
+    let conversation = await this.conversations.get(person.id, chatKey, now);
+    let typingStep = conversation?.typing ?? false;
+
+    const ctx: Ctx = {
+      incoming,
+      person,
+      now,
+      caps: incoming.capabilities,
+      get tr() {
+        return tr;
+      },
+      useLanguage: (lng: Language) => {
+        tr = this.deps.i18n.translator(lng);
+        person.language = lng;
+      },
+      startFlow: async (name, args = '') => {
+        const flow = this.deps.registry.flows.get(name);
+        if (!flow) throw new Error(`no flow ${name}`);
+        const denied = checkAll(flow.access ?? [], who);
+        if (denied !== true) return [text(tr.t(`common:${denied.denied}`))];
+        const step = await flow.start(ctx, args);
+        return applyStep(flow, step);
+      },
+      endFlow: async () => {
+        conversation = undefined;
+        await this.conversations.clear(person.id, chatKey);
+      },
+      runCommand: (name, args = '') => runCommand(name, args).then((h) => h.replies),
+      menu: () => this.menu(who, tr),
+    };
+
+    const applyStep = async (flow: FlowDef, step: Step<unknown>): Promise<Reply[]> => {
+      if ('done' in step) {
+        conversation = undefined;
+        typingStep = false;
+        await this.conversations.clear(person.id, chatKey);
+        return step.replies;
+      }
+      const nonce = newNonce();
+      typingStep = step.typing === true;
+      await this.conversations.save(person.id, chatKey, flow.name, step.state, typingStep, nonce, now, flow.ttlMs ?? DEFAULT_FLOW_TTL_MS);
+      conversation = { flow: flow.name, state: step.state, typing: typingStep, nonce };
+      return bindFlowActions(step.replies, nonce);
+    };
+
+    const runCommand = async (name: string, args: string): Promise<Handled> => {
+      const cmd = this.deps.registry.commands.get(name);
+      if (!cmd) return { replies: this.unknownCommand(name, who, tr), keepPending: true };
+      const denied = checkAll(cmd.access, who);
+      if (denied !== true) return { replies: [text(tr.t(`common:${denied.denied}`))], keepPending: true };
+      return { replies: await cmd.handle(ctx, args) };
+    };
+
+    const flowInput = async (conv: StoredConversation, input: FlowInput): Promise<Handled> => {
+      const flow = this.deps.registry.flows.get(conv.flow);
+      if (!flow) {
+        await ctx.endFlow();
+        return { replies: this.expired(who, tr) };
+      }
+      const denied = checkAll(flow.access ?? [], who);
+      if (denied !== true) {
+        await ctx.endFlow();
+        return { replies: [text(tr.t(`common:${denied.denied}`))] };
+      }
+      return { replies: await applyStep(flow, await flow.input(ctx, conv.state, input)) };
+    };
+
+    const runAction = async (data: string): Promise<Handled> => {
+      const bound = parseFlowAction(data);
+      if (bound) {
+        if (!conversation || conversation.nonce !== bound.nonce) return { replies: this.expired(who, tr) };
+        return flowInput(conversation, { type: 'choice', value: bound.value });
+      }
+      if (data.startsWith('@')) {
+        const choice = (await this.pending.get(person.id, chatKey)).find((p) => p.key === data.slice(1));
+        if (!choice) return { replies: this.expired(who, tr) };
+        return runAction(choice.action);
+      }
+      if (data.startsWith('cmd:run:')) {
+        const [name = '', ...rest] = data.slice('cmd:run:'.length).split(':');
+        if (!this.deps.registry.commands.has(name)) return { replies: this.expired(who, tr) };
+        return runCommand(name, rest.join(':'));
+      }
+      const found = this.deps.registry.findAction(data);
+      if (!found) return { replies: this.expired(who, tr) };
+      const denied = checkAll(found.def.access, who);
+      if (denied !== true) return { replies: [text(tr.t(`common:${denied.denied}`))], keepPending: true };
+      return { replies: await found.def.handle(ctx, found.args) };
+    };
+
+    const dispatch = async (): Promise<Handled> => {
+      const p = incoming.payload;
+      switch (p.type) {
+        case 'command': {
+          const args = p.args.trim() ? cleanText(p.args) : ({ ok: true, text: '' } as const);
+          if (!args.ok && args.reason === 'too_long') {
+            return { replies: [text(tr.t("common:errors.too_long", { count: args.length, max: MAX_INPUT_LENGTH }))], keepPending: true };
+          }
+          return runCommand(p.name.toLowerCase(), args.ok ? args.text : '');
+        }
+        case 'action':
+          return runAction(p.data);
+        case 'form':
+          if (!conversation) return { replies: this.expired(who, tr) };
+          return flowInput(conversation, { type: 'form', formId: p.formId, values: cleanValues(p.values) });
+        case 'file':
+          return { replies: [text(tr.t('common:errors.file_not_expected'))], keepPending: true };
+        case 'unsupported':
+          return { replies: [text(tr.t('common:errors.unsupported'))], keepPending: true };
+        case 'text': {
+          const cleaned = cleanText(p.text);
+          if (!cleaned.ok) {
+            const msg =
+              cleaned.reason === 'empty'
+                ? tr.t('common:errors.empty')
+                : tr.t("common:errors.too_long", { count: cleaned.length, max: MAX_INPUT_LENGTH });
+            return { replies: [text(msg)], keepPending: true };
+          }
+          const command = parseCommand(cleaned.text);
+          if (command) return runCommand(command.name, command.args);
+          const pendingChoices = await this.pending.get(person.id, chatKey);
+          const typed = matchTyped(pendingChoices, cleaned.text);
+          if (typed) return runAction(typed.action);
+          if (conversation) return flowInput(conversation, { type: 'text', text: cleaned.text });
+          if (/^\d{1,3}$/.test(cleaned.text)) {
+            if (pendingChoices.length > 0) {
+              const keys = pendingChoices.map((c) => c.key);
+              return { replies: [text(tr.t('common:errors.no_such_choice', { typed: cleaned.text, first: keys[0], last: keys[keys.length - 1] }))], keepPending: true };
+            }
+            return { replies: [text(tr.t('common:errors.no_choices'), this.menu(who, tr))] };
+          }
+          for (const h of this.deps.registry.textHandlers) {
+            const r = await h.handle(ctx, cleaned.text);
+            if (r) return { replies: r };
+          }
+          return { replies: [text(tr.t('common:free_text'), this.menu(who, tr))] };
+        }
+      }
+    };
+
+    let handled: Handled;
+    try {
+      handled = await dispatch();
+    } catch (err) {
+      this.deps.log.error({ err, person: person.id, payload: incoming.payload.type }, 'handler failed');
+      handled = { replies: [text(tr.t('common:errors.internal'))], keepPending: true };
+    }
+
+    const { replies, pending } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
+    if (pending.length > 0 || !handled.keepPending) {
+      try {
+        await this.pending.set(person.id, chatKey, pending, now);
+      } catch (err) {
+        this.deps.log.warn({ err }, 'could not remember typed choices');
+      }
+    }
+    return replies;
+  }
+
+  /** Main-menu buttons the person may use. */
+  menu(who: Who, tr: Translator): Choice[][] {
+    const items = this.deps.registry.menu.filter((m) => {
+      const cmd = this.deps.registry.commands.get(m.command);
+      return cmd && checkAll(cmd.access, who) === true;
+    });
+    const rows: Choice[][] = [];
+    for (let i = 0; i < items.length; i += 2) {
+      rows.push(items.slice(i, i + 2).map((m) => ({ label: tr.plain(m.label), action: commandAction(m.command) })));
+    }
+    return rows;
+  }
+
+  /** Commands this person may use, in /help order. */
+  commandsFor(who: Who): CommandDef[] {
+    return [...this.deps.registry.commands.values()].filter((c) => !c.hidden && checkAll(c.access, who) === true);
+  }
+
+  private unknownCommand(name: string, who: Who, tr: Translator): Reply[] {
+    const allowed = this.commandsFor(who).map((c) => c.name);
+    const close = allowed
+      .map((c) => ({ c, d: distance(c, name.slice(0, 40)) }))
+      .filter((x) => x.d <= Math.max(2, Math.floor(x.c.length / 3)))
+      .sort((a, b) => a.d - b.d)[0];
+    const msg: Markup = close
+      ? tr.t('common:errors.unknown_command_suggest', { command: name.slice(0, 40), suggestion: close.c })
+      : tr.t('common:errors.unknown_command', { command: name.slice(0, 40) });
+    return [text(msg, this.menu(who, tr))];
+  }
+
+  private expired(who: Who, tr: Translator): Reply[] {
+    return [text(tr.t('common:errors.button_expired'), this.menu(who, tr))];
+  }
+}
+
+function cleanValues(values: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const c = cleanText(v);
+    out[k] = c.ok ? c.text : c.reason === 'too_long' ? v.slice(0, MAX_INPUT_LENGTH + 1) : '';
+  }
+  return out;
+}

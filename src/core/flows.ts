@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Precondition } from './access.ts';
+import type { Ctx } from './context.ts';
+import type { Choice, Reply } from './types.ts';
+
+/** What a person did while a flow waits: typed text, pressed one of the flow's buttons, or submitted a form. */
+export type FlowInput =
+  | { type: 'text'; text: string }
+  | { type: 'choice'; value: string }
+  | { type: 'form'; formId: string; values: Record<string, string> };
+
+/**
+ * One step's outcome. `state` is what the next input will see (stored as JSON in the database); `done` ends the
+ * conversation. `typing` says the step reads typed text (a number, a name), so typed keys for its buttons are
+ * letters and cannot be mistaken for the answer.
+ */
+export type Step<S> = { replies: Reply[]; state: S; typing?: boolean } | { replies: Reply[]; done: true };
+
+/**
+ * A multi-step conversation as data: a name, how to begin, and how to take the next input. State lives in the
+ * database between messages, so a flow survives a restart and can continue on another instance.
+ */
+export interface FlowDef<S = any> {
+  name: string;
+  access?: readonly Precondition[];
+  /** How long an untouched conversation is kept (default one day). */
+  ttlMs?: number;
+  start(ctx: Ctx, args: string): Promise<Step<S>>;
+  input(ctx: Ctx, state: S, input: FlowInput): Promise<Step<S>>;
+}
+
+export const DEFAULT_FLOW_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** A button that answers the current flow step. The core binds it to the step so old copies expire. */
+export function flowChoice(label: string, value: string): Choice {
+  return { label, action: `${FLOW_PREFIX}${value}` };
+}
+export const FLOW_PREFIX = '~:';
+
+/** Flow buttons carry `~NONCE:value`; the nonce changes at every step, so a button from an old step is stale. */
+export function bindFlowActions(replies: Reply[], nonce: string): Reply[] {
+  return replies.map((r) =>
+    r.kind === 'text' && r.choices
+      ? {
+          ...r,
+          choices: r.choices.map((row) =>
+            row.map((c) => ('action' in c && c.action.startsWith(FLOW_PREFIX) ? { ...c, action: `~${nonce}:${c.action.slice(2)}` } : c)),
+          ),
+        }
+      : r,
+  );
+}
+
+export function parseFlowAction(data: string): { nonce: string; value: string } | undefined {
+  const m = /^~([a-z0-9]+):(.*)$/s.exec(data);
+  return m ? { nonce: m[1]!, value: m[2]! } : undefined;
+}
+
+export function newNonce(): string {
+  return randomBytes(4).toString('hex').slice(0, 6);
+}
+
+export interface StoredConversation {
+  flow: string;
+  state: unknown;
+  typing: boolean;
+  nonce: string;
+}
+
+/** Conversation rows: one per person and chat. */
+export class ConversationStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async get(personId: string, chatKey: string, now: Date): Promise<StoredConversation | undefined> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('person_id', '=', personId)
+      .where('chat_key', '=', chatKey)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.expires_at <= now.toISOString()) {
+      await this.clear(personId, chatKey);
+      return undefined;
+    }
+    const parsed = JSON.parse(row.state) as { s: unknown; typing?: boolean };
+    return { flow: row.flow, state: parsed.s, typing: parsed.typing === true, nonce: row.nonce };
+  }
+
+  async save(personId: string, chatKey: string, flow: string, state: unknown, typing: boolean, nonce: string, now: Date, ttlMs: number): Promise<void> {
+    const values = {
+      flow,
+      state: JSON.stringify({ s: state, typing }),
+      nonce,
+      updated_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + ttlMs).toISOString(),
+    };
+    await this.db
+      .insertInto('conversations')
+      .values({ person_id: personId, chat_key: chatKey, ...values })
+      .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values))
+      .execute();
+  }
+
+  async clear(personId: string, chatKey: string): Promise<void> {
+    await this.db.deleteFrom('conversations').where('person_id', '=', personId).where('chat_key', '=', chatKey).execute();
+  }
+
+  /** Deletes conversations nobody touched within their time to live (questionnaire answers among them). */
+  async sweep(now: Date): Promise<number> {
+    const r = await this.db.deleteFrom('conversations').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

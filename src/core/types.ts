@@ -1,0 +1,125 @@
+import type { Markup } from './markup.ts';
+
+export const PLATFORMS = ['console', 'telegram', 'discord'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** `telegram:123`: numeric ids alone are ambiguous across platforms. */
+export type IdentityKey = `${Platform}:${string}`;
+export function identityKey(platform: Platform, id: string | number): IdentityKey {
+  return `${platform}:${id}`;
+}
+export function parseIdentityKey(key: string): { platform: Platform; id: string } | undefined {
+  const i = key.indexOf(':');
+  if (i < 0) return undefined;
+  const platform = key.slice(0, i);
+  const id = key.slice(i + 1);
+  return (PLATFORMS as readonly string[]).includes(platform) && id ? { platform: platform as Platform, id } : undefined;
+}
+
+export const LANGUAGES = ['lv', 'en', 'ru'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export function isLanguage(x: unknown): x is Language {
+  return typeof x === 'string' && (LANGUAGES as readonly string[]).includes(x);
+}
+
+/** Where a message goes: a private chat, a group or a channel on one platform. */
+export interface Address {
+  platform: Platform;
+  chatId: string;
+}
+export function addressKey(a: Address): string {
+  return `${a.platform}:${a.chatId}`;
+}
+
+/** What an adapter can show. The core asks and degrades: no buttons means numbered choices, and so on. */
+export interface Capabilities {
+  /** Inline buttons under a message. Without them, choices are shown with keys to type. */
+  buttons: boolean;
+  /** A native multi-field form (a Discord modal). Without it, flows ask field by field or in one message. */
+  forms: boolean;
+  /** Editing a sent message in place (progress). */
+  edits: boolean;
+  /** Sending files and images. */
+  files: boolean;
+  /** Longest text one message may carry, as the platform counts it. */
+  maxTextLength: number;
+  /** Longest button data the platform carries back (Telegram: 64 bytes). */
+  maxActionLength: number;
+}
+
+export interface IdentityRef {
+  platform: Platform;
+  id: string;
+  username?: string;
+  displayName?: string;
+  /** The platform's idea of the user's language (Telegram's language_code, Discord's locale). */
+  languageHint?: string;
+}
+
+export type ChatKind = 'private' | 'group';
+
+export type Payload =
+  | { type: 'command'; name: string; args: string }
+  | { type: 'text'; text: string }
+  /** A pressed button or picked menu entry: the data the core put in the Choice. */
+  | { type: 'action'; data: string }
+  /** A submitted native form (Discord modal). */
+  | { type: 'form'; formId: string; values: Record<string, string> }
+  | { type: 'file'; name: string; mime: string; size: number; read: () => Promise<Uint8Array> }
+  /** Stickers, voice notes, photos and the like. */
+  | { type: 'unsupported'; what: string };
+
+export interface Incoming {
+  identity: IdentityRef;
+  chat: Address & { kind: ChatKind };
+  payload: Payload;
+  capabilities: Capabilities;
+}
+
+export type Choice = { label: string; action: string; key?: string } | { label: string; url: string; key?: string };
+
+export interface FormField {
+  id: string;
+  label: string;
+  placeholder?: string;
+  value?: string;
+  minLength?: number;
+  maxLength: number;
+  multiline?: boolean;
+  required?: boolean;
+}
+
+export interface Form {
+  id: string;
+  title: string;
+  fields: FormField[];
+}
+
+export interface FileData {
+  name: string;
+  mime: string;
+  data: Uint8Array;
+}
+
+/**
+ * What the core asks an adapter to show. `personal` replies in a group are shown only to the asker where the
+ * platform can (Discord ephemeral); elsewhere they are sent as usual.
+ */
+export type Reply =
+  | { kind: 'text'; text: Markup; choices?: Choice[][]; personal?: boolean; progressOf?: string }
+  | { kind: 'file'; file: FileData; caption?: Markup; personal?: boolean }
+  | { kind: 'image'; file: FileData; caption?: Markup; personal?: boolean }
+  /** A form to fill in; only sent to adapters with `forms`. `text` introduces it where it cannot open at once. */
+  | { kind: 'form'; form: Form; text: Markup; openLabel: string };
+
+export type TextReply = Extract<Reply, { kind: 'text' }>;
+
+export function text(t: Markup, choices?: Choice[][]): TextReply {
+  return choices && choices.length ? { kind: 'text', text: t, choices } : { kind: 'text', text: t };
+}
+
+/** What an adapter returns for a sent message, so it can be edited later. */
+export interface SentRef {
+  address: Address;
+  messageId: string;
+}

@@ -1,0 +1,98 @@
+import { anyone, checkAll } from '../../core/access.ts';
+import type { Ctx } from '../../core/context.ts';
+import { esc, type Markup, join, markup } from '../../core/markup.ts';
+import type { Feature, Registry } from '../../core/router.ts';
+import { isLanguage, type Language, LANGUAGES, type Reply, text } from '../../core/types.ts';
+import type { Municipalities } from './municipalities.ts';
+import type { PeopleService } from './people-service.ts';
+import { type RegistrationDeps, registrationFlow } from './registration-flow.ts';
+
+export interface PeopleFeatureDeps {
+  people: PeopleService;
+  municipalities: Municipalities;
+  registry: Registry;
+  onRoleRequested?: RegistrationDeps['onRoleRequested'];
+}
+
+/** Registration, help, language and the main menu: what every person meets first. */
+export function peopleFeature(deps: PeopleFeatureDeps): Feature {
+  const { people, registry } = deps;
+
+  const languageButtons = (ctx: Ctx) => [LANGUAGES.map((l) => ({ label: ctx.tr.plain(`common:languages.${l}`), action: `lang:set:${l}` }))];
+
+  const setLanguage = async (ctx: Ctx, lng: Language): Promise<Reply[]> => {
+    await people.setLanguage(ctx.person.id, lng, ctx.now);
+    ctx.useLanguage(lng);
+    return [text(ctx.tr.t('people:language.set'), ctx.menu())];
+  };
+
+  const help = (ctx: Ctx): Reply[] => {
+    const who = { role: ctx.person.role, registered: ctx.person.registered, chatKind: ctx.incoming.chat.kind };
+    const lines: Markup[] = [...registry.commands.values()]
+      .filter((c) => !c.hidden && checkAll(c.access, who) === true)
+      .map((c) => markup`/${esc(c.name)} — ${ctx.tr.t(c.description)}`);
+    const head = ctx.tr.t('people:help.title', { role: ctx.tr.plain(`common:roles.${ctx.person.role}`) });
+    const foot = ctx.person.registered ? ctx.tr.t('people:help.footer') : ctx.tr.t('people:help.footer_unregistered');
+    return [text(join([head, '' as Markup, ...lines, '' as Markup, foot]), ctx.menu())];
+  };
+
+  return {
+    name: 'people',
+    flows: [registrationFlow(deps)],
+    commands: [
+      {
+        name: 'start',
+        access: [anyone],
+        description: 'people:commands.start',
+        async handle(ctx) {
+          if (!ctx.person.registered) return ctx.startFlow('register');
+          return [
+            text(ctx.tr.t('people:start.welcome_back', { role: ctx.tr.plain(`common:roles.${ctx.person.role}`) }), [
+              ...ctx.menu(),
+              [{ label: ctx.tr.plain('people:start.change_details'), action: 'people:register' }],
+            ]),
+          ];
+        },
+      },
+      { name: 'help', access: [anyone], description: 'people:commands.help', handle: async (ctx) => help(ctx) },
+      {
+        name: 'menu',
+        access: [anyone],
+        description: 'people:commands.menu',
+        handle: async (ctx) => [text(ctx.tr.t('people:menu.title'), ctx.menu())],
+      },
+      {
+        name: 'language',
+        access: [anyone],
+        description: 'people:commands.language',
+        arg: { name: 'language', description: 'people:commands.language_arg' },
+        async handle(ctx, args) {
+          const wanted = args.trim().toLowerCase();
+          if (isLanguage(wanted)) return setLanguage(ctx, wanted);
+          const intro = wanted ? ctx.tr.t('people:language.unknown', { typed: wanted.slice(0, 20) }) : ctx.tr.t('people:language.choose');
+          return [text(intro, languageButtons(ctx))];
+        },
+      },
+      {
+        name: 'cancel',
+        access: [anyone],
+        description: 'people:commands.cancel',
+        async handle(ctx) {
+          await ctx.endFlow();
+          return [text(ctx.tr.t('people:cancel.done'), ctx.menu())];
+        },
+      },
+    ],
+    actions: [
+      {
+        id: 'lang:set',
+        access: [anyone],
+        async handle(ctx, [lng]) {
+          return isLanguage(lng) ? setLanguage(ctx, lng) : [text(ctx.tr.t('people:language.choose'), languageButtons(ctx))];
+        },
+      },
+      { id: 'people:register', access: [anyone], handle: (ctx) => ctx.startFlow('register') },
+    ],
+    menu: [{ label: 'people:menu.help', command: 'help', order: 90 }],
+  };
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Role } from '../../core/access.ts';
+import type { PersonDirectory } from '../../core/bot.ts';
+import type { Person } from '../../core/context.ts';
+import { type IdentityKey, type IdentityRef, identityKey, isLanguage, type Language } from '../../core/types.ts';
+import type { DB } from '../../db/schema.ts';
+import type { PersonsTable } from './tables.ts';
+
+// Username and display name change rarely; writing last_seen on every message would make every read a write.
+const SEEN_RESOLUTION_MS = 60 * 60 * 1000;
+
+export interface PeopleServiceOptions {
+  /** Identities named admins by configuration (BOT_ADMINS). */
+  admins: ReadonlySet<string>;
+  /** The language for someone who has not chosen one, from the platform's hint. */
+  languageFromHint: (hint: string | undefined | null) => Language;
+}
+
+/** One row per person; each platform account is an identity linked to it. */
+export class PeopleService implements PersonDirectory {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly options: PeopleServiceOptions,
+  ) {}
+
+  async resolve(identity: IdentityRef, now: Date): Promise<Person> {
+    const key = identityKey(identity.platform, identity.id);
+    const found = await this.db
+      .selectFrom('identities')
+      .innerJoin('persons', 'persons.id', 'identities.person_id')
+      .select(['persons.id', 'persons.role', 'persons.requested_role', 'persons.municipality', 'persons.language', 'persons.registered_at'])
+      .select(['identities.username', 'identities.display_name', 'identities.language_hint', 'identities.last_seen_at'])
+      .where('identities.key', '=', key)
+      .executeTakeFirst();
+
+    if (found) {
+      const changed =
+        (identity.username ?? null) !== found.username ||
+        (identity.displayName ?? null) !== found.display_name ||
+        (identity.languageHint ?? null) !== found.language_hint;
+      if (changed || now.getTime() - Date.parse(found.last_seen_at) > SEEN_RESOLUTION_MS) {
+        await this.db
+          .updateTable('identities')
+          .set({
+            username: identity.username ?? null,
+            display_name: identity.displayName ?? null,
+            language_hint: identity.languageHint ?? null,
+            last_seen_at: now.toISOString(),
+          })
+          .where('key', '=', key)
+          .execute();
+      }
+      return this.toPerson(found, key, identity.languageHint);
+    }
+
+    const row: PersonsTable = {
+      id: randomUUID(),
+      role: 'guest',
+      requested_role: null,
+      municipality: null,
+      language: null,
+      registered_at: null,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('persons').values(row).execute();
+      await trx
+        .insertInto('identities')
+        .values({
+          key,
+          person_id: row.id,
+          platform: identity.platform,
+          username: identity.username ?? null,
+          display_name: identity.displayName ?? null,
+          language_hint: identity.languageHint ?? null,
+          created_at: now.toISOString(),
+          last_seen_at: now.toISOString(),
+        })
+        .execute();
+    });
+    return this.toPerson(row, key, identity.languageHint);
+  }
+
+  private toPerson(
+    row: Pick<PersonsTable, 'id' | 'role' | 'requested_role' | 'municipality' | 'language' | 'registered_at'>,
+    key: IdentityKey,
+    hint: string | undefined,
+  ): Person {
+    return {
+      id: row.id,
+      role: this.options.admins.has(key) ? 'admin' : row.role,
+      requestedRole: row.requested_role,
+      municipality: row.municipality,
+      language: isLanguage(row.language) ? row.language : this.options.languageFromHint(hint),
+      languageChosen: isLanguage(row.language),
+      registered: row.registered_at !== null,
+      identityKey: key,
+    };
+  }
+
+  async setLanguage(personId: string, language: Language, now: Date): Promise<void> {
+    await this.db.updateTable('persons').set({ language, updated_at: now.toISOString() }).where('id', '=', personId).execute();
+  }
+
+  /**
+   * Completes registration. A requested role is kept as a request: it takes effect only when a coordinator
+   * approves it, so nobody grants themselves access by answering a question.
+   */
+  async register(personId: string, details: { municipality: string | null; requestedRole: Role | null }, now: Date): Promise<void> {
+    await this.db
+      .updateTable('persons')
+      .set({
+        municipality: details.municipality,
+        requested_role: details.requestedRole,
+        registered_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .where('id', '=', personId)
+      .execute();
+  }
+
+  /**
+   * Makes an identity a registered person of the given role (the console's `--as ROLE`: the local operator owns the
+   * database anyway). A guest is left as a newcomer.
+   */
+  async ensureLocalPerson(identity: IdentityRef, role: Role, now: Date): Promise<Person> {
+    const person = await this.resolve(identity, now);
+    if (role !== 'guest' && (person.role !== role || !person.registered)) {
+      await this.db
+        .updateTable('persons')
+        .set({ role, requested_role: null, registered_at: now.toISOString(), updated_at: now.toISOString() })
+        .where('id', '=', person.id)
+        .execute();
+      return this.resolve(identity, now);
+    }
+    return person;
+  }
+}

@@ -1,0 +1,78 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next, { type i18n as I18n, type TOptions } from 'i18next';
+import { type Markup, esc } from '../core/markup.ts';
+import { LANGUAGES, type Language, isLanguage } from '../core/types.ts';
+
+export const LOCALES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'locales');
+export const DEFAULT_LANGUAGE: Language = 'lv';
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+/** Reads `locales/<lng>/<namespace>.json`: one namespace per feature, so features own their texts. */
+export function readLocales(dir = LOCALES_DIR): Resources {
+  const resources: Resources = {};
+  for (const lng of LANGUAGES) {
+    resources[lng] = {};
+    for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json'))) {
+      resources[lng]![file.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, lng, file), 'utf8'));
+    }
+  }
+  return resources;
+}
+
+export interface Translator {
+  readonly lng: Language;
+  /** Markup for messages: interpolated values are escaped (use `{{- value}}` in a locale for trusted markup). */
+  t(key: string, options?: TOptions): Markup;
+  /** Plain text for button labels, form titles and file names: nothing is escaped. */
+  plain(key: string, options?: TOptions): string;
+  /** Whether the key exists (optional texts, e.g. per-programme extras). */
+  has(key: string): boolean;
+}
+
+export interface I18nService {
+  readonly instance: I18n;
+  translator(lng: Language): Translator;
+  /** The language to use for someone whose platform says `hint` (e.g. "ru-RU", "en-GB"). */
+  fromHint(hint: string | undefined | null): Language;
+}
+
+export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
+  const resources = readLocales(dir);
+  const namespaces = Object.keys(resources[DEFAULT_LANGUAGE] ?? {});
+  const instance = i18next.createInstance();
+  await instance.init({
+    resources,
+    lng: DEFAULT_LANGUAGE,
+    fallbackLng: DEFAULT_LANGUAGE,
+    supportedLngs: [...LANGUAGES],
+    ns: namespaces,
+    defaultNS: 'common',
+    fallbackNS: 'common',
+    returnNull: false,
+    initAsync: false,
+    interpolation: { escapeValue: true, escape: (s: string) => esc(s) },
+  } as Parameters<I18n['init']>[0]);
+
+  const translators = new Map<Language, Translator>();
+  for (const lng of LANGUAGES) {
+    const fixed = instance.getFixedT(lng);
+    translators.set(lng, {
+      lng,
+      t: (key, options) => fixed(key, options ?? {}) as unknown as Markup,
+      plain: (key, options) => fixed(key, { ...(options ?? {}), interpolation: { escapeValue: false } }) as string,
+      has: (key) => instance.exists(key, { lng, fallbackLng: false } as TOptions),
+    });
+  }
+
+  return {
+    instance,
+    translator: (lng) => translators.get(lng)!,
+    fromHint: (hint) => {
+      const base = hint?.toLowerCase().split(/[-_]/)[0];
+      return isLanguage(base) ? base : DEFAULT_LANGUAGE;
+    },
+  };
+}

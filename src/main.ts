@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { ConsoleAdapter } from '../adapters/console/console-adapter.ts';
+import { type App, createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import type { Adapter } from './core/adapter.ts';
+import { isRole, ROLES, type Role } from './core/access.ts';
+import { createLogger } from './log.ts';
+
+interface Cli {
+  console: boolean;
+  as: Role;
+}
+
+function parseCli(argv: string[]): Cli {
+  const { values } = parseArgs({
+    args: argv,
+    options: { console: { type: 'boolean', default: false }, as: { type: 'string', default: 'admin' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!isRole(values.as)) throw new ConfigError([`--as: expected one of ${ROLES.join(', ')}`]);
+  return { console: values.console === true, as: values.as };
+}
+
+async function main(): Promise<void> {
+  let cli: Cli;
+  let config;
+  try {
+    cli = parseCli(process.argv.slice(2));
+    config = loadConfig(process.env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+
+  const consoleMode = cli.console || (!config.telegram && !config.discord);
+  // In the terminal chat, stdout belongs to the conversation: logs go to stderr (or LOG_FILE), and only warnings
+  // unless asked, so the chat is not interleaved with start-up chatter.
+  const log = createLogger({ level: config.log.level ?? (consoleMode ? 'warn' : 'info'), ...(config.log.file ? { file: config.log.file } : {}) });
+  const consoleIdentity = { platform: 'console' as const, id: cli.as, displayName: `console ${cli.as}`, ...(process.env.LANG ? { languageHint: process.env.LANG } : {}) };
+
+  let app: App;
+  try {
+    app = await createApp({ config, log, ...(consoleMode ? { extraAdmins: cli.as === 'admin' ? ['console:admin'] : [] } : {}) });
+  } catch (err) {
+    log.fatal({ err }, 'could not start');
+    process.stderr.write(`could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+
+  const shutdown = async (code: number) => {
+    await app.stop();
+    process.exit(code);
+  };
+  process.once('SIGTERM', () => void shutdown(0));
+  process.once('SIGINT', () => void shutdown(0));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+
+  const adapters: Adapter[] = [];
+  if (consoleMode) {
+    await app.people.ensureLocalPerson(consoleIdentity, cli.as, app.clock.now());
+    adapters.push(
+      new ConsoleAdapter({
+        input: process.stdin,
+        output: process.stdout,
+        identity: consoleIdentity,
+        filesDir: config.consoleFilesDir,
+        color: process.stdout.isTTY === true,
+        prompt: process.stdin.isTTY === true,
+        onEnd: () => void shutdown(0),
+      }),
+    );
+  } else {
+    adapters.push(...(await platformAdapters(app, log)));
+  }
+  await app.start(adapters);
+  log.info({ adapters: adapters.map((a) => a.platform), database: app.database.location }, 'bot started');
+}
+
+async function platformAdapters(app: App, log: Logger): Promise<Adapter[]> {
+  // The Telegram and Discord adapters arrive in their own commits; until then a token is refused rather than ignored.
+  log.fatal('platform adapters are not part of this build yet; run with --console');
+  await app.stop();
+  process.exit(2);
+}
+
+await main();

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.ts';
+import { tempDir, testApp, TestUser } from '../helpers/harness.ts';
+
+let app: Awaited<ReturnType<typeof testApp>> | undefined;
+afterEach(async () => app?.stop());
+
+describe('conversations survive a restart', () => {
+  it('continues /start where the person was after the database is closed and reopened', async () => {
+    const dbFile = join(tempDir(), 'bot.sqlite');
+    app = await testApp({ dbFile });
+    let u = new TestUser(app, { id: 'maija' });
+    await u.send('/start');
+    await u.press('English');
+    expect(u.text()).toContain('What is your role');
+    await app.stop();
+
+    app = await testApp({ dbFile });
+    u = new TestUser(app, { id: 'maija' });
+    await u.send('2'); // Roma mediator, typed as on a terminal after the restart
+    expect(u.text()).toContain('Which municipality');
+    await u.send('Ventspils');
+    expect(u.text()).toMatch(/Several municipalities|Please check/);
+    if (u.text().includes('Several')) await u.press('Ventspils novads');
+    expect(u.text()).toContain('Roma mediator');
+    await u.press('Confirm');
+    expect(u.text()).toContain('waiting for a coordinator');
+
+    const row = await app.database.db.selectFrom('persons').selectAll().executeTakeFirstOrThrow();
+    expect(row.requested_role).toBe('mediator');
+    expect(row.role).toBe('guest');
+    expect(row.language).toBe('en');
+    expect(row.municipality).toBe('ventspils-novads');
+  });
+
+  it('expires the buttons of a step already answered', async () => {
+    app = await testApp();
+    const u = new TestUser(app, { id: 'a' });
+    await u.send('/start');
+    const english = u.choices().find((c) => c.label === 'English')!.action;
+    await u.action(english);
+    await u.action(english);
+    expect(u.text()).toMatch(/no longer active/);
+  });
+
+  it('forgets an untouched conversation after a day', async () => {
+    app = await testApp();
+    const u = new TestUser(app, { id: 'b' });
+    await u.send('/start');
+    await u.press('English');
+    app.clock.advance(25 * 60 * 60 * 1000);
+    expect(await app.core.sweep()).toBe(1);
+    await u.send('Talsi');
+    expect(u.text()).not.toContain('Please check');
+  });
+});

@@ -1,0 +1,134 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, createApp } from '../../src/app.ts';
+import type { Role } from '../../src/core/access.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import { toPlain } from '../../src/core/markup.ts';
+import type { Capabilities, Choice, Incoming, Payload, Platform, Reply } from '../../src/core/types.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { openSqlite } from '../../src/db/database.ts';
+
+export const CONSOLE_CAPS: Capabilities = { buttons: false, forms: false, edits: false, files: true, maxTextLength: 100_000, maxActionLength: 4096 };
+export const TELEGRAM_CAPS: Capabilities = { buttons: true, forms: false, edits: true, files: true, maxTextLength: 4096, maxActionLength: 64 };
+export const DISCORD_CAPS: Capabilities = { buttons: true, forms: true, edits: true, files: true, maxTextLength: 2000, maxActionLength: 100 };
+
+export function tempDir(prefix = 'bot-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TestAppOptions {
+  /** Start of the manual clock (default 2021-05-20T09:00:00Z). */
+  now?: string;
+  /** A database file, to reopen it in a second app (restart tests). Default: in memory. */
+  dbFile?: string;
+  env?: Record<string, string>;
+}
+
+/** The whole bot with its features on a fresh database and a clock the test moves. No adapters run. */
+export async function testApp(options: TestAppOptions = {}): Promise<App & { clock: ManualClock }> {
+  const clock = new ManualClock(options.now ?? '2021-05-20T09:00:00Z');
+  const config: Config = loadConfig({ ...(options.env ?? {}) });
+  const database = openSqlite(options.dbFile ?? ':memory:');
+  const app = await createApp({ config, clock, database });
+  return app as App & { clock: ManualClock };
+}
+
+export interface TestUserOptions {
+  platform?: Platform;
+  id?: string;
+  chatId?: string;
+  chatKind?: 'private' | 'group';
+  caps?: Capabilities;
+  languageHint?: string;
+  username?: string;
+}
+
+/**
+ * A person talking to the core the way an adapter would hand their messages over, keeping the last replies so a
+ * test can press a button by its label, as a user would.
+ */
+export class TestUser {
+  last: Reply[] = [];
+  readonly platform: Platform;
+  readonly id: string;
+
+  constructor(
+    readonly app: App,
+    private readonly options: TestUserOptions = {},
+  ) {
+    this.platform = options.platform ?? 'console';
+    this.id = options.id ?? 'tester';
+  }
+
+  get key(): string {
+    return `${this.platform}:${this.id}`;
+  }
+
+  /** Makes this person a registered member of the role (as a coordinator's approval would). */
+  async as(role: Role, municipality: string | null = 'riga', language: 'lv' | 'en' | 'ru' = 'en'): Promise<this> {
+    const now = this.app.clock.now().toISOString();
+    const person = await this.app.people.resolve(this.identity(), this.app.clock.now());
+    await this.app.database.db
+      .updateTable('persons')
+      .set({ role, municipality, language, registered_at: now, requested_role: null, updated_at: now })
+      .where('id', '=', person.id)
+      .execute();
+    return this;
+  }
+
+  identity() {
+    return {
+      platform: this.platform,
+      id: this.id,
+      ...(this.options.username ? { username: this.options.username } : {}),
+      ...(this.options.languageHint ? { languageHint: this.options.languageHint } : {}),
+    };
+  }
+
+  async deliver(payload: Payload): Promise<Reply[]> {
+    const incoming: Incoming = {
+      identity: this.identity(),
+      chat: { platform: this.platform, chatId: this.options.chatId ?? this.id, kind: this.options.chatKind ?? 'private' },
+      payload,
+      capabilities: this.options.caps ?? CONSOLE_CAPS,
+    };
+    this.last = await this.app.core.handle(incoming);
+    return this.last;
+  }
+
+  send(text: string): Promise<Reply[]> {
+    return this.deliver({ type: 'text', text });
+  }
+
+  action(data: string): Promise<Reply[]> {
+    return this.deliver({ type: 'action', data });
+  }
+
+  form(formId: string, values: Record<string, string>): Promise<Reply[]> {
+    return this.deliver({ type: 'form', formId, values });
+  }
+
+  /** All choices offered in the last replies. */
+  choices(): Array<Choice & { action: string }> {
+    return this.last.flatMap((r) => (r.kind === 'text' ? (r.choices ?? []).flat() : [])).filter((c): c is Choice & { action: string } => 'action' in c);
+  }
+
+  /** Presses the button whose label contains the text (or matches the pattern), like a tap on a phone. */
+  press(label: string | RegExp): Promise<Reply[]> {
+    const match = this.choices().find((c) => (typeof label === 'string' ? c.label.includes(label) : label.test(c.label)));
+    if (!match) throw new Error(`no button ${String(label)} among: ${this.choices().map((c) => c.label).join(' | ')}`);
+    return this.action(match.action);
+  }
+
+  /** The last replies as the plain text a terminal would show. */
+  text(): string {
+    return this.last
+      .map((r) => (r.kind === 'text' || r.kind === 'form' ? toPlain(r.text) : r.caption ? toPlain(r.caption) : `[file ${r.file.name}]`))
+      .join('\n---\n');
+  }
+
+  files() {
+    return this.last.flatMap((r) => (r.kind === 'file' || r.kind === 'image' ? [r] : []));
+  }
+}
