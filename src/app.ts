@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Adapter } from './core/adapter.ts';
 import { BotCore } from './core/bot.ts';
 import { type Clock, systemClock } from './core/clock.ts';
+import { FloodLimiter } from './core/flood.ts';
 import { Messenger } from './core/messenger.ts';
 import { Registry } from './core/router.ts';
 import type { Config } from './config.ts';
@@ -21,6 +22,8 @@ export interface AppOptions {
   database?: Database;
   /** Identities treated as admins in addition to BOT_ADMINS (the console's local operator). */
   extraAdmins?: readonly string[];
+  /** The per-person flood limit (on unless turned off, e.g. for benchmarks that replay traffic). */
+  floodLimit?: boolean;
 }
 
 /** Everything the bot is, wired once: storage, languages, features, the core and the adapters it talks through. */
@@ -59,7 +62,17 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   registry.add(peopleFeature({ people, municipalities, registry }));
 
-  const core = new BotCore({ db: database.db, registry, i18n, people, clock, log });
+  const core = new BotCore({
+    db: database.db,
+    registry,
+    i18n,
+    people,
+    clock,
+    log,
+    rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
+    messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
+  });
+  messenger.prepare = (address, reply) => core.prepareOutbound(address, reply);
 
   let adapters: Adapter[] = [];
   let sweepTimer: NodeJS.Timeout | undefined;

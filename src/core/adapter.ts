@@ -1,4 +1,5 @@
-import type { Address, Capabilities, Incoming, Platform, Reply, SentRef, TextReply } from './types.ts';
+import type { Role } from './access.ts';
+import type { Address, Capabilities, Incoming, Language, Platform, Reply, SentRef, TextReply } from './types.ts';
 
 /** The core's side of an adapter: hand it an Incoming, get back the replies to show in that chat. */
 export interface IncomingHandler {
@@ -35,4 +36,17 @@ export class DeliveryError extends Error {
     super(`${failure.kind}: ${failure.reason}`);
     this.name = 'DeliveryError';
   }
+}
+
+export interface MenuCommand {
+  name: string;
+  description: string;
+  arg?: { name: string; description: string; required: boolean };
+}
+
+/** What adapters need to show command menus (Telegram's menu button, Discord's slash commands). */
+export interface CommandMenus {
+  commandMenu(role: Role, lng: Language): MenuCommand[];
+  /** Accounts on a platform whose role is above guest, to give them their own menu where the platform allows. */
+  privilegedAccounts(platform: Platform): Promise<Array<{ id: string; role: Role; language: Language }>>;
 }

@@ -9,10 +9,10 @@ import { assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
 import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
-import { cleanText, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
+import { cleanText, MAX_FILE_BYTES, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
 import { type Markup } from './markup.ts';
 import { commandAction, type CommandDef, type Registry } from './router.ts';
-import { addressKey, type Choice, type Incoming, type IdentityRef, type Language, type Reply, text } from './types.ts';
+import { type Address, addressKey, type Choice, type Incoming, type IdentityRef, type Language, type Platform, type Reply, text } from './types.ts';
 
 /** Finds or creates the person behind a platform identity. The people feature implements it. */
 export interface PersonDirectory {
@@ -32,6 +32,8 @@ export interface BotCoreDeps {
   clock: Clock;
   log: Logger;
   rateLimiter?: RateLimiter;
+  /** Longest button data per platform, for messages sent first (from the adapters' capabilities). */
+  messengerLimits?: (platform: Platform) => number | undefined;
 }
 
 /** A handler's answer plus whether it should leave earlier typed choices in place (notices about bad input). */
@@ -71,9 +73,14 @@ export class BotCore implements IncomingHandler {
     return run;
   }
 
-  /** Deletes conversations left untouched past their time to live. */
-  sweep(): Promise<number> {
-    return this.conversations.sweep(this.deps.clock.now());
+  /**
+   * Deletes conversations left untouched past their time to live, and remembered choices older than a day (their
+   * labels can echo answers, such as "☑ Meals").
+   */
+  async sweep(): Promise<number> {
+    const now = this.deps.clock.now();
+    await this.pending.sweep(new Date(now.getTime() - DEFAULT_FLOW_TTL_MS));
+    return this.conversations.sweep(now);
   }
 
   private async handleNow(incoming: Incoming): Promise<Reply[]> {
@@ -83,7 +90,8 @@ export class BotCore implements IncomingHandler {
     const chatKey = addressKey(incoming.chat);
     const who: Who = { role: person.role, registered: person.registered, chatKind: incoming.chat.kind };
 
-    if (this.deps.rateLimiter && !this.deps.rateLimiter.allow(person.id, now)) {
+    // The console is the local operator's own terminal (and scripted sessions pipe many lines at once).
+    if (this.deps.rateLimiter && incoming.identity.platform !== 'console' && !this.deps.rateLimiter.allow(person.id, now)) {
       return [text(tr.t('common:errors.slow_down'))];
     }
 
@@ -107,7 +115,7 @@ export class BotCore implements IncomingHandler {
         if (!flow) throw new Error(`no flow ${name}`);
         const denied = checkAll(flow.access ?? [], who);
         if (denied !== true) return [text(tr.t(`common:${denied.denied}`))];
-        const step = await flow.start(ctx, args);
+        const step = conversation?.flow === name && flow.resume ? await flow.resume(ctx, conversation.state, args) : await flow.start(ctx, args);
         return applyStep(flow, step);
       },
       endFlow: async () => {
@@ -192,8 +200,17 @@ export class BotCore implements IncomingHandler {
         case 'form':
           if (!conversation) return { replies: this.expired(who, tr) };
           return flowInput(conversation, { type: 'form', formId: p.formId, values: cleanValues(p.values) });
-        case 'file':
-          return { replies: [text(tr.t('common:errors.file_not_expected'))], keepPending: true };
+        case 'file': {
+          if (!conversation) return { replies: [text(tr.t('common:errors.file_not_expected'))], keepPending: true };
+          if (p.size > MAX_FILE_BYTES) {
+            return { replies: [text(tr.t('common:errors.file_too_large', { max: MAX_FILE_BYTES / 1024 / 1024 }))], keepPending: true };
+          }
+          const data = await p.read();
+          if (data.byteLength > MAX_FILE_BYTES) {
+            return { replies: [text(tr.t('common:errors.file_too_large', { max: MAX_FILE_BYTES / 1024 / 1024 }))], keepPending: true };
+          }
+          return flowInput(conversation, { type: 'file', name: p.name.slice(0, 200), mime: p.mime, data });
+        }
         case 'unsupported':
           return { replies: [text(tr.t('common:errors.unsupported'))], keepPending: true };
         case 'text': {
@@ -210,7 +227,7 @@ export class BotCore implements IncomingHandler {
           const pendingChoices = await this.pending.get(person.id, chatKey);
           const typed = matchTyped(pendingChoices, cleaned.text);
           if (typed) return runAction(typed.action);
-          if (conversation) return flowInput(conversation, { type: 'text', text: cleaned.text });
+          if (conversation) return flowInput(conversation, { type: 'text', text: cleaned.text, ...(p.formatted ? { formatted: p.formatted } : {}) });
           if (/^\d{1,3}$/.test(cleaned.text)) {
             if (pendingChoices.length > 0) {
               const keys = pendingChoices.map((c) => c.key);
@@ -246,6 +263,22 @@ export class BotCore implements IncomingHandler {
     return replies;
   }
 
+  /**
+   * A message with buttons sent to a person outside a conversation (a reminder, a request to approve): its buttons
+   * get keys to type, remembered like those of any answer, so a terminal or a typing user can pick them too.
+   */
+  async prepareOutbound(address: Address, reply: Reply): Promise<Reply> {
+    const person = await this.deps.db
+      .selectFrom('identities')
+      .select('person_id')
+      .where('key', '=', `${address.platform}:${address.chatId}`)
+      .executeTakeFirst();
+    if (!person) return reply;
+    const { replies, pending } = assignKeys([reply], false, this.deps.messengerLimits?.(address.platform) ?? 64);
+    await this.pending.set(person.person_id, addressKey(address), pending, this.deps.clock.now());
+    return replies[0]!;
+  }
+
   /** Main-menu buttons the person may use. */
   menu(who: Who, tr: Translator): Choice[][] {
     const items = this.deps.registry.menu.filter((m) => {
@@ -257,6 +290,19 @@ export class BotCore implements IncomingHandler {
       rows.push(items.slice(i, i + 2).map((m) => ({ label: tr.plain(m.label), action: commandAction(m.command) })));
     }
     return rows;
+  }
+
+  /**
+   * The command menu a platform shows for a role, in a language (Telegram's setMyCommands, Discord's slash
+   * commands). Descriptions are plain text.
+   */
+  commandMenu(role: Who['role'], lng: Language): Array<{ name: string; description: string; arg?: { name: string; description: string; required: boolean } }> {
+    const tr = this.deps.i18n.translator(lng);
+    return this.commandsFor({ role, registered: role !== 'guest', chatKind: 'private' }).map((c) => ({
+      name: c.name,
+      description: tr.plain(c.description),
+      ...(c.arg ? { arg: { name: c.arg.name, description: tr.plain(c.arg.description), required: c.arg.required === true } } : {}),
+    }));
   }
 
   /** Commands this person may use, in /help order. */

@@ -82,4 +82,8 @@ export class PendingChoiceStore {
       .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values))
       .execute();
   }
+
+  async sweep(before: Date): Promise<void> {
+    await this.db.deleteFrom('pending_choices').where('updated_at', '<', before.toISOString()).execute();
+  }
 }

@@ -3,12 +3,15 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
 import type { Ctx } from './context.ts';
+import type { Markup } from './markup.ts';
 import type { Choice, Reply } from './types.ts';
 
 /** What a person did while a flow waits: typed text, pressed one of the flow's buttons, or submitted a form. */
 export type FlowInput =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; formatted?: Markup }
   | { type: 'choice'; value: string }
+  /** A file sent while the flow waits; already checked against the size limit and read. */
+  | { type: 'file'; name: string; mime: string; data: Uint8Array }
   | { type: 'form'; formId: string; values: Record<string, string> };
 
 /**
@@ -29,6 +32,11 @@ export interface FlowDef<S = any> {
   ttlMs?: number;
   start(ctx: Ctx, args: string): Promise<Step<S>>;
   input(ctx: Ctx, state: S, input: FlowInput): Promise<Step<S>>;
+  /**
+   * Asked to start while already running in this chat (the person typed its command again): continue with the
+   * state so far instead of throwing a draft away. Without it the flow starts afresh.
+   */
+  resume?(ctx: Ctx, state: S, args: string): Promise<Step<S>>;
 }
 
 export const DEFAULT_FLOW_TTL_MS = 24 * 60 * 60 * 1000;

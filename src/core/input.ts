@@ -1,3 +1,6 @@
+/** Largest file the bot accepts (an announcement's attachment); Telegram's own download limit is 20 MB. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
 /** Longest text the bot reads in one message; longer ones are refused with the limit named, never cut silently. */
 export const MAX_INPUT_LENGTH = 4000;
 

@@ -8,6 +8,8 @@ import type { Address, Platform, Reply, SentRef, TextReply } from './types.ts';
  */
 export class Messenger {
   private readonly adapters = new Map<Platform, Adapter>();
+  /** Gives buttons of a message sent first (not as an answer) their typed keys; the core plugs it in. */
+  prepare: ((address: Address, reply: Reply) => Promise<Reply>) | undefined;
 
   register(adapter: Adapter): void {
     this.adapters.set(adapter.platform, adapter);
@@ -32,7 +34,8 @@ export class Messenger {
   async send(address: Address, reply: Reply): Promise<SentRef[]> {
     const adapter = this.adapters.get(address.platform);
     if (!adapter) throw new DeliveryError({ kind: 'retry', reason: `${address.platform} adapter is not running` });
-    return adapter.send(address, reply);
+    const prepared = this.prepare && reply.kind === 'text' && reply.choices?.length && !address.group ? await this.prepare(address, reply) : reply;
+    return adapter.send(address, prepared);
   }
 
   /** Edits in place where the platform can; returns false where it cannot (the caller may send anew). */

@@ -26,6 +26,8 @@ export function isLanguage(x: unknown): x is Language {
 export interface Address {
   platform: Platform;
   chatId: string;
+  /** A group or channel rather than a person's private chat (Discord needs to know: a DM is opened by user id). */
+  group?: boolean;
 }
 export function addressKey(a: Address): string {
   return `${a.platform}:${a.chatId}`;
@@ -60,7 +62,8 @@ export type ChatKind = 'private' | 'group';
 
 export type Payload =
   | { type: 'command'; name: string; args: string }
-  | { type: 'text'; text: string }
+  /** `formatted` is the same text with the sender's formatting (bold, links) as Markup, where the platform has it. */
+  | { type: 'text'; text: string; formatted?: Markup }
   /** A pressed button or picked menu entry: the data the core put in the Choice. */
   | { type: 'action'; data: string }
   /** A submitted native form (Discord modal). */
@@ -71,7 +74,8 @@ export type Payload =
 
 export interface Incoming {
   identity: IdentityRef;
-  chat: Address & { kind: ChatKind };
+  /** `title` is a group's or channel's name, where the platform gives one. */
+  chat: Address & { kind: ChatKind; title?: string };
   payload: Payload;
   capabilities: Capabilities;
 }

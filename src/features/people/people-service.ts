@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Role } from '../../core/access.ts';
 import type { PersonDirectory } from '../../core/bot.ts';
 import type { Person } from '../../core/context.ts';
-import { type IdentityKey, type IdentityRef, identityKey, isLanguage, type Language } from '../../core/types.ts';
+import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isLanguage, type Language, parseIdentityKey } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { PersonsTable } from './tables.ts';
 
@@ -35,23 +35,19 @@ export class PeopleService implements PersonDirectory {
       .executeTakeFirst();
 
     if (found) {
-      const changed =
-        (identity.username ?? null) !== found.username ||
-        (identity.displayName ?? null) !== found.display_name ||
-        (identity.languageHint ?? null) !== found.language_hint;
+      // What a platform did not send this time (a callback without a language, say) is kept as it was.
+      const username = identity.username ?? found.username;
+      const displayName = identity.displayName ?? found.display_name;
+      const languageHint = identity.languageHint ?? found.language_hint;
+      const changed = username !== found.username || displayName !== found.display_name || languageHint !== found.language_hint;
       if (changed || now.getTime() - Date.parse(found.last_seen_at) > SEEN_RESOLUTION_MS) {
         await this.db
           .updateTable('identities')
-          .set({
-            username: identity.username ?? null,
-            display_name: identity.displayName ?? null,
-            language_hint: identity.languageHint ?? null,
-            last_seen_at: now.toISOString(),
-          })
+          .set({ username, display_name: displayName, language_hint: languageHint, last_seen_at: now.toISOString() })
           .where('key', '=', key)
           .execute();
       }
-      return this.toPerson(found, key, identity.languageHint);
+      return this.toPerson(found, key, languageHint ?? undefined);
     }
 
     const row: PersonsTable = {
@@ -136,5 +132,39 @@ export class PeopleService implements PersonDirectory {
       return this.resolve(identity, now);
     }
     return person;
+  }
+
+  /**
+   * Where to reach a person directly: one private-chat address per linked platform account, the most recently used
+   * first. A private chat's id is the account's id on every platform (adapters open the DM channel where needed).
+   */
+  async addressesOf(personId: string): Promise<Address[]> {
+    const rows = await this.db.selectFrom('identities').select(['key', 'last_seen_at']).where('person_id', '=', personId).orderBy('last_seen_at', 'desc').execute();
+    return rows.flatMap((r) => {
+      const parsed = parseIdentityKey(r.key);
+      return parsed ? [{ platform: parsed.platform, chatId: parsed.id }] : [];
+    });
+  }
+
+  /** The person's language as stored, or Latvian when they never chose one. */
+  async languageOf(personId: string): Promise<Language> {
+    const row = await this.db.selectFrom('persons').select('language').where('id', '=', personId).executeTakeFirst();
+    return isLanguage(row?.language) ? row.language : 'lv';
+  }
+
+  /** Accounts on a platform whose role is above guest (for per-person command menus), admins included. */
+  async privilegedAccounts(platform: Platform): Promise<Array<{ id: string; role: Role; language: Language }>> {
+    const rows = await this.db
+      .selectFrom('identities')
+      .innerJoin('persons', 'persons.id', 'identities.person_id')
+      .select(['identities.key', 'persons.role', 'persons.language'])
+      .where('identities.platform', '=', platform)
+      .where((eb) => eb.or([eb('persons.role', '!=', 'guest'), eb('identities.key', 'in', [...this.options.admins, ''])]))
+      .execute();
+    return rows.map((r) => ({
+      id: r.key.slice(platform.length + 1),
+      role: this.options.admins.has(r.key) ? 'admin' : r.role,
+      language: isLanguage(r.language) ? r.language : 'lv',
+    }));
   }
 }
