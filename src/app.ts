@@ -8,7 +8,13 @@ import { Registry } from './core/router.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
+import type { AnnouncementsOptions } from './features/announcements/service.ts';
+import type { FeatureDeps } from './features/deps.ts';
+import { ideasFeature } from './features/ideas/index.ts';
 import { peopleFeature } from './features/people/index.ts';
+import { programmesFeature } from './features/programmes/index.ts';
+import { visitsFeature } from './features/visits/index.ts';
 import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
 import { createI18n, type I18nService } from './i18n/index.ts';
@@ -22,6 +28,7 @@ export interface AppOptions {
   database?: Database;
   /** Identities treated as admins in addition to BOT_ADMINS (the console's local operator). */
   extraAdmins?: readonly string[];
+  announcements?: AnnouncementsOptions;
   /** The per-person flood limit (on unless turned off, e.g. for benchmarks that replay traffic). */
   floodLimit?: boolean;
 }
@@ -38,6 +45,7 @@ export interface App {
   messenger: Messenger;
   people: PeopleService;
   municipalities: Municipalities;
+  announcements: AnnouncementsService;
   /** Starts the adapters, then the features' background work. */
   start(adapters: Adapter[]): Promise<void>;
   /** Stops adapters (finishing work in flight), background work, then closes the database. Safe to call twice. */
@@ -60,7 +68,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   const messenger = new Messenger();
   const registry = new Registry();
 
+  const deps: FeatureDeps = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, people, municipalities, registry, config };
   registry.add(peopleFeature({ people, municipalities, registry }));
+  registry.add(programmesFeature(deps));
+  // A published visit can be announced to the network: the announcements feature offers it.
+  const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
+  registry.add(visits);
+  registry.add(ideasFeature(deps));
+  const announcements = announcementsFeature(deps, options.announcements);
+  announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
+  registry.add(announcements);
 
   const core = new BotCore({
     db: database.db,
@@ -89,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     messenger,
     people,
     municipalities,
+    announcements: announcements.service,
     async start(list) {
       adapters = list;
       for (const adapter of adapters) {

@@ -1,5 +1,9 @@
 import type { CoreTables } from '../core/tables.ts';
+import type { AnnouncementTables } from '../features/announcements/tables.ts';
+import type { IdeasTables } from '../features/ideas/tables.ts';
 import type { PeopleTables } from '../features/people/tables.ts';
+import type { ProgrammesTables } from '../features/programmes/tables.ts';
+import type { VisitTables } from '../features/visits/tables.ts';
 
 /** Every table, as Kysely sees it. Each feature declares its own tables next to its code. */
-export interface DB extends CoreTables, PeopleTables {}
+export interface DB extends CoreTables, PeopleTables, ProgrammesTables, VisitTables, IdeasTables, AnnouncementTables {}

@@ -8,6 +8,7 @@ import { toPlain } from '../../src/core/markup.ts';
 import type { Capabilities, Choice, Incoming, Payload, Platform, Reply } from '../../src/core/types.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { openSqlite } from '../../src/db/database.ts';
+import type { AnnouncementsOptions } from '../../src/features/announcements/service.ts';
 
 export const CONSOLE_CAPS: Capabilities = { buttons: false, forms: false, edits: false, files: true, maxTextLength: 100_000, maxActionLength: 4096 };
 export const TELEGRAM_CAPS: Capabilities = { buttons: true, forms: false, edits: true, files: true, maxTextLength: 4096, maxActionLength: 64 };
@@ -23,14 +24,25 @@ export interface TestAppOptions {
   /** A database file, to reopen it in a second app (restart tests). Default: in memory. */
   dbFile?: string;
   env?: Record<string, string>;
+  announcements?: AnnouncementsOptions;
 }
+
+/** Pacing that never makes a test wait: rate limits and server delays are checked on the recorded times instead. */
+export const NO_WAIT = { now: () => 0, sleep: async () => undefined };
+
+/** Delivery limits that never make a test wait. */
+export const FAST_LIMITS: AnnouncementsOptions['limits'] = {
+  telegram: { perSecond: 1e6, perChatMs: 0, perGroupMs: 0 },
+  discord: { perSecond: 1e6, perChatMs: 0, perGroupMs: 0 },
+  console: { perSecond: 1e6, perChatMs: 0, perGroupMs: 0 },
+};
 
 /** The whole bot with its features on a fresh database and a clock the test moves. No adapters run. */
 export async function testApp(options: TestAppOptions = {}): Promise<App & { clock: ManualClock }> {
   const clock = new ManualClock(options.now ?? '2021-05-20T09:00:00Z');
   const config: Config = loadConfig({ ...(options.env ?? {}) });
   const database = openSqlite(options.dbFile ?? ':memory:');
-  const app = await createApp({ config, clock, database });
+  const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements } });
   return app as App & { clock: ManualClock };
 }
 

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { members, staff } from '../../core/access.ts';
+import type { Ctx } from '../../core/context.ts';
+import type { Markup } from '../../core/markup.ts';
+import type { Feature } from '../../core/router.ts';
+import { formatInstant } from '../../core/time.ts';
+import { type Choice, type Reply, text } from '../../core/types.ts';
+import type { FeatureDeps } from '../deps.ts';
+import { composeFlow } from './compose-flow.ts';
+import { type AnnouncementsOptions, AnnouncementsService, headline } from './service.ts';
+import { ANNOUNCEMENT_KINDS, type AnnouncementKind } from './tables.ts';
+
+export { AnnouncementsService };
+
+/** After a coordinator publishes a visit: a button to tell the network, with the visit's details filled in. */
+export async function announceVisitOffer(ctx: Ctx, visitId: string): Promise<Reply[]> {
+  return [text(ctx.tr.t('announcements:compose.visit_offer'), [[{ label: ctx.tr.plain('announcements:compose.visit_offer_button'), action: `cmd:run:announce:visit:${visitId}` }]])];
+}
+
+/** Coordinators' broadcasts: composing, scheduling, delivery, progress, and members' subscriptions. */
+export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOptions = {}): Feature & { service: AnnouncementsService } {
+  const service = new AnnouncementsService(deps, options);
+  const db = deps.db;
+
+  const optouts = async (personId: string): Promise<Set<string>> =>
+    new Set((await db.selectFrom('announcement_optouts').select('kind').where('person_id', '=', personId).execute()).map((r) => r.kind));
+
+  const subscriptionView = async (ctx: Ctx, intro?: Markup): Promise<Reply[]> => {
+    const off = await optouts(ctx.person.id);
+    const allOff = off.has('all');
+    const lines: Markup[] = [intro ?? ctx.tr.t('announcements:subs.title')];
+    lines.push(allOff ? ctx.tr.t('announcements:subs.all_off') : ctx.tr.t('announcements:subs.all_on'));
+    const choices: Choice[][] = [
+      [{ label: ctx.tr.plain(allOff ? 'announcements:subs.turn_all_on' : 'announcements:subs.turn_all_off'), action: `sub:set:all:${allOff ? 'on' : 'off'}` }],
+    ];
+    if (!allOff) {
+      for (let i = 0; i < ANNOUNCEMENT_KINDS.length; i += 2) {
+        choices.push(
+          ANNOUNCEMENT_KINDS.slice(i, i + 2).map((k) => ({
+            label: `${off.has(k) ? '✗' : '✓'} ${ctx.tr.plain(`announcements:kinds.${k}`)}`,
+            action: `sub:set:${k}:${off.has(k) ? 'on' : 'off'}`,
+          })),
+        );
+      }
+    }
+    return [text(lines.join('\n') as Markup, choices)];
+  };
+
+  const setSubscription = async (ctx: Ctx, kind: AnnouncementKind | 'all', on: boolean): Promise<void> => {
+    if (on) {
+      await db.deleteFrom('announcement_optouts').where('person_id', '=', ctx.person.id).where('kind', '=', kind).execute();
+      if (kind === 'all') await db.deleteFrom('announcement_optouts').where('person_id', '=', ctx.person.id).execute();
+    } else {
+      await db
+        .insertInto('announcement_optouts')
+        .values({ person_id: ctx.person.id, kind, created_at: ctx.now.toISOString() })
+        .onConflict((oc) => oc.columns(['person_id', 'kind']).doNothing())
+        .execute();
+    }
+  };
+
+  const parseKind = (arg: string): AnnouncementKind | 'all' | undefined => {
+    const a = arg.trim().toLowerCase();
+    if (!a || a === 'all') return 'all';
+    return (ANNOUNCEMENT_KINDS as readonly string[]).includes(a) ? (a as AnnouncementKind) : undefined;
+  };
+
+  const listView = async (ctx: Ctx): Promise<Reply[]> => {
+    const { scheduled, recent, running } = await service.store.list(8);
+    const replies: Reply[] = [];
+    if (!scheduled.length && !recent.length && !running.length) return [text(ctx.tr.t('announcements:list.empty'), [[{ label: ctx.tr.plain('announcements:list.new'), action: 'cmd:run:announce' }]])];
+    for (const run of running) {
+      const a = await service.store.get(run.announcement_id);
+      if (!a) continue;
+      const counts = await service.outbox.counts(run.id);
+      replies.push(text(service.progressText(ctx.tr, a, counts), [[{ label: ctx.tr.plain('announcements:list.stop'), action: `ann:stop:${run.id}` }]]));
+    }
+    for (const a of scheduled) {
+      replies.push(
+        text(
+          ctx.tr.t('announcements:list.scheduled_item', {
+            title: headline(a.text),
+            kind: ctx.tr.plain(`announcements:kinds.${a.kind}`),
+            time: a.next_run_at ? formatInstant(new Date(a.next_run_at), ctx.tr.lng) : '—',
+          }),
+          [[{ label: ctx.tr.plain('announcements:list.edit'), action: `ann:edit:${a.id}` }, { label: ctx.tr.plain('announcements:list.cancel'), action: `ann:cancel:${a.id}` }]],
+        ),
+      );
+    }
+    if (recent.length) {
+      const lines: Markup[] = [ctx.tr.t('announcements:list.recent_title')];
+      for (const a of recent) {
+        const runs = await service.store.runsOf(a.id);
+        const last = runs[0];
+        const counts = last ? await service.outbox.counts(last.id) : undefined;
+        lines.push(
+          ctx.tr.t('announcements:list.recent_item', {
+            title: headline(a.text),
+            status: ctx.tr.plain(`announcements:status.${last?.status ?? a.status}`),
+            sent: counts?.sent ?? 0,
+            total: counts?.total ?? 0,
+          }),
+        );
+      }
+      replies.push(text(lines.join('\n') as Markup));
+    }
+    return replies;
+  };
+
+  return {
+    name: 'announcements',
+    service,
+    flows: [composeFlow(deps, service)],
+    commands: [
+      {
+        name: 'announce',
+        access: [staff],
+        description: 'announcements:commands.announce',
+        // `visit:ID` comes from the button offered after a visit is published; typed arguments are not needed.
+        handle: (ctx, args) => ctx.startFlow('announce', args.startsWith('visit:') ? args : ''),
+      },
+      { name: 'announcements', access: [staff], description: 'announcements:commands.announcements', handle: listView },
+      {
+        name: 'unsubscribe',
+        access: [members],
+        description: 'announcements:commands.unsubscribe',
+        arg: { name: 'kind', description: 'announcements:commands.kind_arg' },
+        async handle(ctx, args) {
+          if (!args.trim()) return subscriptionView(ctx);
+          const kind = parseKind(args);
+          if (!kind) return subscriptionView(ctx, ctx.tr.t('announcements:subs.unknown_kind', { typed: args.slice(0, 30) }));
+          await setSubscription(ctx, kind, false);
+          return subscriptionView(ctx, ctx.tr.t('announcements:subs.saved'));
+        },
+      },
+      {
+        name: 'subscribe',
+        access: [members],
+        description: 'announcements:commands.subscribe',
+        arg: { name: 'kind', description: 'announcements:commands.kind_arg' },
+        async handle(ctx, args) {
+          if (!args.trim()) return subscriptionView(ctx);
+          const kind = parseKind(args);
+          if (!kind) return subscriptionView(ctx, ctx.tr.t('announcements:subs.unknown_kind', { typed: args.slice(0, 30) }));
+          await setSubscription(ctx, kind, true);
+          return subscriptionView(ctx, ctx.tr.t('announcements:subs.saved'));
+        },
+      },
+      {
+        name: 'register_group',
+        access: [staff],
+        description: 'announcements:commands.register_group',
+        async handle(ctx) {
+          const chat = ctx.incoming.chat;
+          if (chat.kind !== 'group') return [text(ctx.tr.t('announcements:groups.only_in_group'))];
+          const title = (chat.title ?? chat.chatId).slice(0, 100);
+          await db
+            .insertInto('audience_chats')
+            .values({ id: randomUUID(), platform: chat.platform, chat_id: chat.chatId, title, registered_by: ctx.person.id, created_at: ctx.now.toISOString() })
+            .onConflict((oc) => oc.columns(['platform', 'chat_id']).doUpdateSet({ title }))
+            .execute();
+          return [text(ctx.tr.t('announcements:groups.registered', { title }))];
+        },
+      },
+      {
+        name: 'unregister_group',
+        access: [staff],
+        description: 'announcements:commands.unregister_group',
+        async handle(ctx) {
+          const chat = ctx.incoming.chat;
+          const r = await db.deleteFrom('audience_chats').where('platform', '=', chat.platform).where('chat_id', '=', chat.chatId).executeTakeFirst();
+          return [text(ctx.tr.t(Number(r.numDeletedRows) ? 'announcements:groups.unregistered' : 'announcements:groups.not_registered'))];
+        },
+      },
+    ],
+    actions: [
+      {
+        id: 'sub:set',
+        access: [members],
+        async handle(ctx, [kind, onOff]) {
+          const k = parseKind(kind ?? '');
+          if (!k || (onOff !== 'on' && onOff !== 'off')) return subscriptionView(ctx);
+          await setSubscription(ctx, k, onOff === 'on');
+          return subscriptionView(ctx, ctx.tr.t('announcements:subs.saved'));
+        },
+      },
+      {
+        id: 'ann:cancel',
+        access: [staff],
+        async handle(ctx, [id]) {
+          const ok = id ? await service.store.cancel(id, ctx.now) : false;
+          return [text(ctx.tr.t(ok ? 'announcements:list.cancelled' : 'announcements:compose.too_late'))];
+        },
+      },
+      { id: 'ann:edit', access: [staff], handle: (ctx, [id]) => ctx.startFlow('announce', `edit:${id ?? ''}`) },
+      {
+        id: 'ann:stop',
+        access: [staff],
+        async handle(ctx, [runId]) {
+          const ok = runId ? await service.stopRun(runId) : false;
+          return [text(ctx.tr.t(ok ? 'announcements:list.stopped' : 'announcements:list.not_running'))];
+        },
+      },
+    ],
+    menu: [{ label: 'announcements:menu.announce', command: 'announce', order: 60 }],
+    start: () => service.start(),
+    stop: () => service.stop(),
+  };
+}

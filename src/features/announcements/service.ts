@@ -1,0 +1,265 @@
+import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { type Markup, esc, markup } from '../../core/markup.ts';
+import { formatInstant, ZONE } from '../../core/time.ts';
+import { type Address, type Language, type Reply, text } from '../../core/types.ts';
+import type { FeatureDeps } from '../deps.ts';
+import { type Audience, resolveAudience, type VisitAttendees } from './audience.ts';
+import { OutboxStore, type OutboxRow, type RunCounts } from './outbox.ts';
+import { RateLimiter, type PlatformLimits, type Timer } from './rate-limit.ts';
+import { tick, type TickResult } from './scheduler.ts';
+import { type AnnouncementRow, AnnouncementStore, type RunRow } from './store.ts';
+import type { AnnouncementKind } from './tables.ts';
+import { DeliveryWorker } from './worker.ts';
+
+export interface AnnouncementsOptions {
+  visitAttendees?: VisitAttendees;
+  limits?: Record<import('../../core/types.ts').Platform, PlatformLimits>;
+  /** Real time for pacing sends (tests pass one that never waits). */
+  timer?: Timer;
+  concurrency?: number;
+  leaseMs?: number;
+  /** Least time between two edits of one progress message (platforms throttle edits). */
+  progressIntervalMs?: number;
+  /** Run the minute ticker and the delivery worker in the background (off in unit tests, which drive them). */
+  background?: boolean;
+}
+
+/**
+ * Announcements end to end: runs started by the scheduler, delivered by the worker through the outbox, with one
+ * progress message per run edited in place and a report at the end.
+ */
+export class AnnouncementsService {
+  readonly store: AnnouncementStore;
+  readonly outbox: OutboxStore;
+  readonly worker: DeliveryWorker;
+  private cron: ScheduledTask | undefined;
+  private ticking: Promise<unknown> = Promise.resolve();
+  private readonly dirty = new Set<string>();
+  private progressTimer: NodeJS.Timeout | undefined;
+  private lastProgress = 0;
+  private readonly renderCache = new Map<string, { a: AnnouncementRow; at: number }>();
+
+  constructor(
+    private readonly deps: FeatureDeps,
+    private readonly options: AnnouncementsOptions = {},
+  ) {
+    this.store = new AnnouncementStore(deps.db);
+    this.outbox = new OutboxStore(deps.db, deps.dialect);
+    this.worker = new DeliveryWorker({
+      store: this.outbox,
+      messenger: deps.messenger,
+      clock: deps.clock,
+      log: deps.log,
+      limiter: new RateLimiter(options.limits, options.timer),
+      render: (row) => this.render(row),
+      onOutcome: (row) => this.touch(row.run_id),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
+  }
+
+  setVisitAttendees(fn: VisitAttendees): void {
+    this.options.visitAttendees = fn;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.background === false) return;
+    // Catch up at start (runs missed while the bot was down), then each minute in Riga time.
+    await this.tickNow();
+    this.cron = cronSchedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
+    this.worker.start();
+    // Runs interrupted by a restart get their progress and report from here on.
+    for (const run of await this.store.runningRuns()) this.touch(run.id);
+  }
+
+  async stop(): Promise<void> {
+    await this.cron?.destroy();
+    await this.worker.stop();
+    await this.ticking;
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    await this.flushProgress();
+  }
+
+  audienceSize(audience: Audience, kind: AnnouncementKind) {
+    return resolveAudience(this.deps.db, audience, kind, {
+      municipalities: this.deps.municipalities,
+      admins: this.deps.config.admins,
+      ...(this.options.visitAttendees ? { visitAttendees: this.options.visitAttendees } : {}),
+    });
+  }
+
+  /** Starts whatever is due now; serialized, so overlapping wake-ups do not race each other. */
+  tickNow(): Promise<TickResult> {
+    const run = this.ticking.then(async () => {
+      const result = await tick(
+        {
+          db: this.deps.db,
+          log: this.deps.log,
+          graceMs: this.deps.config.announceGraceMs,
+          resolve: (audience, kind) => this.audienceSize(audience, kind),
+        },
+        this.deps.clock.now(),
+      );
+      for (const s of result.started) await this.announceStart(s.runId, s.announcement, s.total);
+      for (const m of result.missed) await this.reportMissed(m.announcement, m.scheduledFor);
+      if (result.started.length) this.worker.kick();
+      return result;
+    });
+    this.ticking = run.catch((err) => this.deps.log.error({ err }, 'announcement tick failed'));
+    return run;
+  }
+
+  async stopRun(runId: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    await this.outbox.cancelPending(runId, now);
+    const changed = await this.store.completeRun(runId, 'stopped', now);
+    if (changed) await this.finishRun(runId);
+    return changed;
+  }
+
+  private reportAddress(a: AnnouncementRow): Address {
+    // The coordinator composed it in a private chat (the compose flow is private-only).
+    return { platform: a.report_platform, chatId: a.report_chat_id };
+  }
+
+  private async announceStart(runId: string, a: AnnouncementRow, total: number): Promise<void> {
+    if (total === 0) {
+      if (await this.store.completeRun(runId, 'done', this.deps.clock.now())) await this.finishRun(runId);
+      return;
+    }
+    try {
+      const tr = this.deps.i18n.translator(a.report_language);
+      const [ref] = await this.deps.messenger.send(this.reportAddress(a), text(this.progressText(tr, a, { total, pending: total, sent: 0, unreachable: 0, failed: 0, cancelled: 0 })));
+      if (ref) await this.store.setProgressMessage(runId, ref.messageId);
+    } catch (err) {
+      this.deps.log.warn({ err, run: runId }, 'could not post the progress message');
+    }
+  }
+
+  private async reportMissed(a: AnnouncementRow, scheduledFor: Date): Promise<void> {
+    const tr = this.deps.i18n.translator(a.report_language);
+    const msg = tr.t('announcements:report.missed', {
+      title: headline(a.text),
+      time: formatInstant(scheduledFor, a.report_language),
+      hours: Math.round(this.deps.config.announceGraceMs / 3_600_000),
+    });
+    try {
+      await this.deps.messenger.send(this.reportAddress(a), text(msg));
+    } catch (err) {
+      this.deps.log.warn({ err, announcement: a.id }, 'could not tell the coordinator about a missed run');
+    }
+  }
+
+  /** A run changed: update its progress soon, not more often than the platform allows edits. */
+  touch(runId: string): void {
+    this.dirty.add(runId);
+    if (this.progressTimer) return;
+    const interval = this.options.progressIntervalMs ?? 3000;
+    const wait = Math.max(0, this.lastProgress + interval - Date.now());
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = undefined;
+      void this.flushProgress();
+    }, wait);
+    this.progressTimer.unref();
+  }
+
+  /** Edits the progress messages of changed runs; finishes runs with nothing left to send. */
+  async flushProgress(): Promise<void> {
+    this.lastProgress = Date.now();
+    const runs = [...this.dirty];
+    this.dirty.clear();
+    for (const runId of runs) {
+      try {
+        const counts = await this.outbox.counts(runId);
+        if (counts.pending === 0) {
+          if (await this.store.completeRun(runId, 'done', this.deps.clock.now())) await this.finishRun(runId);
+          continue;
+        }
+        const run = await this.store.getRun(runId);
+        if (!run || run.status !== 'running' || !run.progress_message_id) continue;
+        const a = await this.store.get(run.announcement_id);
+        if (!a) continue;
+        const tr = this.deps.i18n.translator(a.report_language);
+        await this.deps.messenger.edit({ address: this.reportAddress(a), messageId: run.progress_message_id }, text(this.progressText(tr, a, counts)));
+      } catch (err) {
+        this.deps.log.warn({ err, run: runId }, 'progress update failed');
+      }
+    }
+  }
+
+  /** The final state in the progress message and a report as a new message (so the coordinator is notified). */
+  private async finishRun(runId: string): Promise<void> {
+    const run = await this.store.getRun(runId);
+    if (!run) return;
+    const a = await this.store.get(run.announcement_id);
+    if (!a) return;
+    const counts = await this.outbox.counts(runId);
+    const tr = this.deps.i18n.translator(a.report_language);
+    const reasons = await this.outbox.failureReasons(runId);
+    const report = this.reportText(tr, a, run, counts, reasons);
+    try {
+      if (run.progress_message_id) {
+        await this.deps.messenger.edit({ address: this.reportAddress(a), messageId: run.progress_message_id }, text(this.progressText(tr, a, counts, run.status)));
+      }
+      await this.deps.messenger.send(this.reportAddress(a), text(report));
+    } catch (err) {
+      this.deps.log.warn({ err, run: runId }, 'could not send the final report');
+    }
+  }
+
+  progressText(tr: ReturnType<FeatureDeps['i18n']['translator']>, a: AnnouncementRow, c: RunCounts, status: RunRow['status'] = 'running'): Markup {
+    const key = status === 'running' ? 'announcements:progress.running' : status === 'stopped' ? 'announcements:progress.stopped' : 'announcements:progress.done';
+    return tr.t(key, { title: headline(a.text), sent: c.sent, total: c.total, unreachable: c.unreachable, failed: c.failed });
+  }
+
+  reportText(tr: ReturnType<FeatureDeps['i18n']['translator']>, a: AnnouncementRow, run: RunRow, c: RunCounts, reasons: Array<{ error: string; n: number }>): Markup {
+    const lines: Markup[] = [
+      tr.t(run.status === 'stopped' ? 'announcements:report.stopped_title' : 'announcements:report.title', { title: headline(a.text) }),
+      tr.t('announcements:report.delivered', { count: c.sent, total: c.total }),
+    ];
+    if (c.unreachable) lines.push(tr.t('announcements:report.unreachable', { count: c.unreachable }));
+    if (c.failed) {
+      lines.push(tr.t('announcements:report.failed', { count: c.failed }));
+      for (const r of reasons) lines.push(markup`  · ${esc(r.error)} (${r.n})`);
+    }
+    if (c.cancelled) lines.push(tr.t('announcements:report.cancelled', { count: c.cancelled }));
+    if (run.skipped) lines.push(tr.t('announcements:report.skipped', { count: run.skipped }));
+    if (c.total === 0) lines.push(tr.t('announcements:report.nobody'));
+    return lines.join('\n') as Markup;
+  }
+
+  /** The message one recipient gets, in their language: a headline with the kind, the text, the file. */
+  async render(row: OutboxRow): Promise<Reply[]> {
+    const runId = row.run_id;
+    let cached = this.renderCache.get(runId);
+    if (!cached || Date.now() - cached.at > 60_000) {
+      const run = await this.store.getRun(runId);
+      if (!run) throw new Error('run not found');
+      const a = await this.store.get(run.announcement_id);
+      if (!a) throw new Error('announcement not found');
+      cached = { a, at: Date.now() };
+      this.renderCache.set(runId, cached);
+      if (this.renderCache.size > 100) this.renderCache.delete(this.renderCache.keys().next().value!);
+    }
+    return renderAnnouncement(this.deps, cached.a, row.language, row.person_id !== null);
+  }
+}
+
+export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<AnnouncementRow, 'kind' | 'text' | 'file_name' | 'file_mime' | 'file_data'>, lng: Language, personal: boolean): Reply[] {
+  const tr = deps.i18n.translator(lng);
+  const parts: Markup[] = [tr.t('announcements:message.header', { kind: tr.plain(`announcements:kinds.${a.kind}`) }), a.text as Markup];
+  if (personal) parts.push(tr.t('announcements:message.footer'));
+  const replies: Reply[] = [text(parts.join('\n\n') as Markup)];
+  if (a.file_data && a.file_name) {
+    replies.push({ kind: 'file', file: { name: a.file_name, mime: a.file_mime ?? 'application/octet-stream', data: new Uint8Array(a.file_data) } });
+  }
+  return replies;
+}
+
+/** The first line of an announcement, short, as plain text for reports. */
+export function headline(m: string): string {
+  const plain = m.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const first = plain.split('\n').find((l) => l.trim()) ?? '';
+  return first.length > 60 ? `${first.slice(0, 57)}…` : first;
+}
+

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import type { Markup } from '../../core/markup.ts';
+import type { Address, Language } from '../../core/types.ts';
+import type { DB } from '../../db/schema.ts';
+import { Audience } from './audience.ts';
+import { nextRun } from './recurrence.ts';
+import type { AnnouncementKind, AnnouncementRunsTable, AnnouncementsTable } from './tables.ts';
+
+export const Schedule = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('now') }),
+  z.object({ type: z.literal('at'), at: z.string() }),
+  z.object({ type: z.literal('recurring'), cron: z.string(), label: z.string() }),
+]);
+export type Schedule = z.infer<typeof Schedule>;
+
+export type AnnouncementRow = Selectable<AnnouncementsTable>;
+export type RunRow = Selectable<AnnouncementRunsTable>;
+
+/** What a coordinator composes; stored as one announcement row. */
+export interface Draft {
+  kind: AnnouncementKind;
+  text: Markup;
+  file?: { name: string; mime: string; data: Uint8Array };
+  audience: Audience;
+  schedule: Schedule;
+}
+
+export function parseAudience(row: Pick<AnnouncementRow, 'audience'>): Audience {
+  return Audience.parse(JSON.parse(row.audience));
+}
+export function parseSchedule(row: Pick<AnnouncementRow, 'schedule'>): Schedule {
+  return Schedule.parse(JSON.parse(row.schedule));
+}
+
+/** The first run of a schedule composed at `now`. */
+export function firstRun(schedule: Schedule, now: Date): Date | undefined {
+  switch (schedule.type) {
+    case 'now':
+      return now;
+    case 'at':
+      return new Date(schedule.at);
+    case 'recurring':
+      return nextRun(schedule.cron, now);
+  }
+}
+
+export class AnnouncementStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async create(draft: Draft, by: { personId: string; report: Address; language: Language }, now: Date): Promise<AnnouncementRow> {
+    const first = firstRun(draft.schedule, now);
+    const row = {
+      id: randomUUID(),
+      created_by: by.personId,
+      kind: draft.kind,
+      text: draft.text,
+      file_name: draft.file?.name ?? null,
+      file_mime: draft.file?.mime ?? null,
+      file_data: draft.file ? Buffer.from(draft.file.data) : null,
+      audience: JSON.stringify(draft.audience),
+      schedule: JSON.stringify(draft.schedule),
+      status: first ? ('scheduled' as const) : ('done' as const),
+      next_run_at: first?.toISOString() ?? null,
+      report_platform: by.report.platform,
+      report_chat_id: by.report.chatId,
+      report_language: by.language,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    };
+    await this.db.insertInto('announcements').values(row).execute();
+    return row;
+  }
+
+  /** Replaces a scheduled announcement that has not started yet; false if it started, ended or was cancelled. */
+  async update(id: string, draft: Draft, now: Date): Promise<boolean> {
+    const first = firstRun(draft.schedule, now);
+    // Once an announcement has started, its run took it out of `scheduled` in the same transaction, so this
+    // compare-and-set cannot change what is already going out.
+    const r = await this.db
+      .updateTable('announcements')
+      .set({
+        kind: draft.kind,
+        text: draft.text,
+        file_name: draft.file?.name ?? null,
+        file_mime: draft.file?.mime ?? null,
+        file_data: draft.file ? Buffer.from(draft.file.data) : null,
+        audience: JSON.stringify(draft.audience),
+        schedule: JSON.stringify(draft.schedule),
+        next_run_at: first?.toISOString() ?? null,
+        status: first ? 'scheduled' : 'done',
+        updated_at: now.toISOString(),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'scheduled')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async cancel(id: string, now: Date): Promise<boolean> {
+    const r = await this.db
+      .updateTable('announcements')
+      .set({ status: 'cancelled', next_run_at: null, updated_at: now.toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'scheduled')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  get(id: string): Promise<AnnouncementRow | undefined> {
+    return this.db.selectFrom('announcements').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  getRun(id: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom('announcement_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Scheduled ones (soonest first) and the most recent others. */
+  async list(limit = 10): Promise<{ scheduled: AnnouncementRow[]; recent: AnnouncementRow[]; running: RunRow[] }> {
+    const scheduled = await this.db.selectFrom('announcements').selectAll().where('status', '=', 'scheduled').orderBy('next_run_at').limit(limit).execute();
+    const recent = await this.db.selectFrom('announcements').selectAll().where('status', '!=', 'scheduled').orderBy('updated_at', 'desc').limit(limit).execute();
+    const running = await this.db.selectFrom('announcement_runs').selectAll().where('status', '=', 'running').orderBy('started_at').execute();
+    return { scheduled, recent, running };
+  }
+
+  async runsOf(announcementId: string): Promise<RunRow[]> {
+    return this.db.selectFrom('announcement_runs').selectAll().where('announcement_id', '=', announcementId).orderBy('scheduled_for', 'desc').execute();
+  }
+
+  async setProgressMessage(runId: string, messageId: string): Promise<void> {
+    await this.db.updateTable('announcement_runs').set({ progress_message_id: messageId }).where('id', '=', runId).execute();
+  }
+
+  /** Marks a run finished once; true for the caller that made the change (who then sends the report). */
+  async completeRun(runId: string, status: 'done' | 'stopped', now: Date): Promise<boolean> {
+    const r = await this.db
+      .updateTable('announcement_runs')
+      .set({ status, finished_at: now.toISOString() })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  runningRuns(): Promise<RunRow[]> {
+    return this.db.selectFrom('announcement_runs').selectAll().where('status', '=', 'running').execute();
+  }
+}

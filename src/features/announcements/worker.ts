@@ -1,0 +1,169 @@
+import type { Logger } from 'pino';
+import { DeliveryError, type DeliveryFailure } from '../../core/adapter.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Messenger } from '../../core/messenger.ts';
+import type { Reply } from '../../core/types.ts';
+import type { OutboxRow, OutboxStore } from './outbox.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+export type DeliveryOutcome = 'sent' | 'unreachable' | 'failed' | 'retry';
+
+export interface WorkerOptions {
+  store: OutboxStore;
+  messenger: Messenger;
+  clock: Clock;
+  log: Logger;
+  limiter: RateLimiter;
+  /** The message a row stands for (text, then the file if any), in the recipient's language. */
+  render(row: OutboxRow): Promise<Reply[]>;
+  /** Told after every outcome (progress reports). */
+  onOutcome?(row: OutboxRow, outcome: DeliveryOutcome): void;
+  /** Sends in flight at once; it also bounds the duplicates a crash can cause. */
+  concurrency?: number;
+  /** A claim older than this is taken to belong to a dead worker and is reclaimed. */
+  leaseMs?: number;
+  /** After this many attempts a row that keeps failing temporarily is given up as failed. */
+  maxAttempts?: number;
+  /** How long an idle worker sleeps before looking again (it is also woken by `kick`). */
+  idleMs?: number;
+}
+
+/** Backoff for errors without a server-given delay: 2 s, 4 s, 8 s … up to 5 minutes. */
+export function backoffMs(attempt: number): number {
+  return Math.min(2000 * 2 ** Math.max(0, attempt - 1), 5 * 60_000);
+}
+
+/**
+ * Delivers outbox rows through the adapters. Several workers (in one or many processes) can run against one
+ * database: claiming is atomic, and outcomes are recorded only by the claim's holder.
+ */
+export class DeliveryWorker {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly idleMs: number;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.concurrency = o.concurrency ?? 4;
+    this.leaseMs = o.leaseMs ?? 60_000;
+    this.maxAttempts = o.maxAttempts ?? 8;
+    this.idleMs = o.idleMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Lets in-flight sends finish and stops claiming. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** New work is waiting: stop sleeping. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Delivers everything due now, then returns (tests, and a one-shot catch-up). */
+  async drain(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const rows = await this.o.store.claim(this.concurrency * 2, this.o.clock.now(), this.leaseMs);
+      if (rows.length === 0) return n;
+      await this.deliverAll(rows);
+      n += rows.length;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let rows: OutboxRow[] = [];
+      try {
+        rows = await this.o.store.claim(this.concurrency * 2, this.o.clock.now(), this.leaseMs);
+      } catch (err) {
+        this.o.log.error({ err }, 'outbox claim failed');
+      }
+      if (rows.length > 0) {
+        await this.deliverAll(rows);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.idleMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async deliverAll(rows: OutboxRow[]): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        try {
+          await this.deliver(row);
+        } catch (err) {
+          this.o.log.error({ err, row: row.id }, 'delivery bookkeeping failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, rows.length) }, lane));
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    let replies: Reply[];
+    try {
+      replies = await this.o.render(row);
+    } catch (err) {
+      await this.o.store.finish(row, 'failed', this.o.clock.now(), { error: `cannot render: ${(err as Error).message}` });
+      this.o.onOutcome?.(row, 'failed');
+      return;
+    }
+    const address = { platform: row.platform, chatId: row.chat_id, ...(row.person_id === null ? { group: true } : {}) };
+    await this.o.limiter.acquire(row.platform, row.chat_id, row.person_id === null);
+    let firstId: string | undefined;
+    try {
+      for (const reply of replies) {
+        const refs = await this.o.messenger.send(address, reply);
+        firstId ??= refs[0]?.messageId;
+      }
+    } catch (err) {
+      const failure: DeliveryFailure =
+        err instanceof DeliveryError ? err.failure : { kind: 'retry', reason: err instanceof Error ? err.message : String(err) };
+      await this.recordFailure(row, failure, firstId !== undefined);
+      return;
+    }
+    await this.o.store.finish(row, 'sent', this.o.clock.now(), firstId ? { messageId: firstId } : {});
+    this.o.onOutcome?.(row, 'sent');
+  }
+
+  private async recordFailure(row: OutboxRow, failure: DeliveryFailure, partlySent: boolean): Promise<void> {
+    const now = this.o.clock.now();
+    if (failure.kind === 'retry' && row.attempts < this.maxAttempts && !partlySent) {
+      if (failure.retryAfterMs) this.o.limiter.pause(row.platform, failure.retryAfterMs);
+      const delay = failure.retryAfterMs ?? backoffMs(row.attempts);
+      await this.o.store.retryLater(row, new Date(now.getTime() + delay), now, failure.reason.slice(0, 300));
+      this.o.onOutcome?.(row, 'retry');
+      return;
+    }
+    // The text reached the person but its attachment did not: counted as sent, with the reason kept.
+    if (partlySent) {
+      await this.o.store.finish(row, 'sent', now, { error: `attachment: ${failure.reason}`.slice(0, 300) });
+      this.o.onOutcome?.(row, 'sent');
+      return;
+    }
+    const status = failure.kind === 'unreachable' ? 'unreachable' : 'failed';
+    await this.o.store.finish(row, status, now, { error: failure.reason.slice(0, 300) });
+    this.o.onOutcome?.(row, status);
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * The fact vocabulary: what an eligibility question may know about a case. Names are stable (catalogue rules and
+ * maintainers' rule tests use them). Each fact is about the situation, never about who the person is: no names.
+ *
+ * `ask` facts are asked by the questionnaire (its questions and options live in locales/<lng>/programmes.json under
+ * `facts.<name>`); the others may be used by rules and rule tests only.
+ */
+export type FactDef =
+  | { name: string; kind: 'enum'; options: readonly string[]; ask: boolean }
+  | { name: string; kind: 'set'; options: readonly string[]; ask: boolean }
+  | { name: string; kind: 'int'; min: number; max: number; ask: boolean }
+  | { name: string; kind: 'bool'; ask: boolean }
+  | { name: string; kind: 'text'; pattern?: RegExp; ask: boolean };
+
+export const SUBJECTS = ['child', 'adult', 'school', 'municipality'] as const;
+export const NEEDS = [
+  'learning_support',
+  'meals',
+  'transport',
+  'accommodation',
+  'language_support',
+  'roma_teacher_assistant',
+  'career',
+  'psychological',
+  'legal',
+  'job',
+  'mediator',
+  'everyday_help',
+] as const;
+export const BARRIER_GROUNDS = ['gender', 'ethnicity', 'disability', 'age'] as const;
+export const EMPLOYMENT_STATUSES = ['unemployed', 'job_seeker', 'employed', 'pupil'] as const;
+
+/** In the order the questionnaire prefers when two questions would settle equally many programmes. */
+export const FACTS = [
+  { name: 'subject', kind: 'enum', options: SUBJECTS, ask: true },
+  { name: 'needs', kind: 'set', options: NEEDS, ask: true },
+  { name: 'grade', kind: 'int', min: 1, max: 12, ask: true },
+  { name: 'at_risk_of_leaving_school', kind: 'bool', ask: true },
+  { name: 'has_pedagogical_education', kind: 'bool', ask: true },
+  { name: 'studying_pedagogy', kind: 'bool', ask: true },
+  { name: 'employment_status', kind: 'enum', options: EMPLOYMENT_STATUSES, ask: true },
+  { name: 'age', kind: 'int', min: 0, max: 120, ask: true },
+  { name: 'barrier_grounds', kind: 'set', options: BARRIER_GROUNDS, ask: true },
+  { name: 'high_achiever', kind: 'bool', ask: true },
+  { name: 'mediator_candidate_found', kind: 'bool', ask: true },
+  { name: 'municipality', kind: 'text', pattern: /^[a-z][a-z-]*$/, ask: false },
+  { name: 'school_year', kind: 'text', pattern: /^\d{4}\/\d{2}$/, ask: false },
+] as const satisfies readonly FactDef[];
+
+export type FactName = (typeof FACTS)[number]['name'];
+export const FACT_NAMES = FACTS.map((f) => f.name) as FactName[];
+const BY_NAME = new Map<string, FactDef>(FACTS.map((f) => [f.name, f as FactDef]));
+
+export function factDef(name: string): FactDef | undefined {
+  return BY_NAME.get(name);
+}
+export function isFactName(name: string): name is FactName {
+  return BY_NAME.has(name);
+}
+
+/** The facts of one case, with their ranges: grade 1–12, age 0–120, options from the vocabulary. */
+export const FactsSchema = z
+  .object({
+    subject: z.enum(SUBJECTS),
+    age: z.number().int().min(0).max(120),
+    grade: z.number().int().min(1).max(12),
+    school_year: z.string().regex(/^\d{4}\/\d{2}$/, 'a school year like 2021/22'),
+    at_risk_of_leaving_school: z.boolean(),
+    needs: z.array(z.enum(NEEDS)),
+    barrier_grounds: z.array(z.enum(BARRIER_GROUNDS)),
+    has_pedagogical_education: z.boolean(),
+    studying_pedagogy: z.boolean(),
+    employment_status: z.enum(EMPLOYMENT_STATUSES),
+    municipality: z.string().regex(/^[a-z][a-z-]*$/, 'a municipality id such as talsi'),
+    high_achiever: z.boolean(),
+    mediator_candidate_found: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export type Facts = z.infer<typeof FactsSchema>;
+export type FactValue = string | number | boolean | readonly string[];
+
+/** The school year a date falls in: it starts on 1 September ("2021-10-01" → "2021/22"). */
+export function schoolYearOf(date: string): string {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const start = month >= 9 ? year : year - 1;
+  return `${start}/${String((start + 1) % 100).padStart(2, '0')}`;
+}
+
+/** The first day of the next school year after a date (2021-10-01 → 2022-09-01; 2021-05-20 → 2021-09-01). */
+export function nextSchoolYearStart(date: string): string {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  return `${month >= 9 ? year + 1 : year}-09-01`;
+}
+
+/** Whether a single value fits a fact (catalogue rule values are checked with it). */
+export function checkFactValue(def: FactDef, value: unknown): string | undefined {
+  switch (def.kind) {
+    case 'enum':
+    case 'set':
+      return typeof value === 'string' && def.options.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${def.options.join(', ')}`;
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max
+        ? undefined
+        : `${JSON.stringify(value)} is not a whole number from ${def.min} to ${def.max}`;
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : `${JSON.stringify(value)} is not true or false`;
+    case 'text':
+      return typeof value === 'string' && (!def.pattern || def.pattern.test(value)) ? undefined : `${JSON.stringify(value)} is not a valid ${def.name}`;
+  }
+}

@@ -1,0 +1,142 @@
+import { anyone, staff } from '../../core/access.ts';
+import type { Ctx } from '../../core/context.ts';
+import { esc, join, type Markup } from '../../core/markup.ts';
+import { commandAction, type Feature } from '../../core/router.ts';
+import { rigaDate } from '../../core/time.ts';
+import { type Choice, type Reply, text } from '../../core/types.ts';
+import type { FeatureDeps } from '../deps.ts';
+import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
+import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
+import { detailsMarkup, listMarkup, listOrder, loc } from './render.ts';
+import { programmesNamedBy, searchProgrammes } from './search.ts';
+
+export interface ProgrammesOptions {
+  /** Another catalogue folder (tests); default data/programmes. */
+  dir?: string;
+  /** Told about every reload, accepted or refused (the audit log will record it). */
+  onReload?: (record: ReloadRecord) => void | Promise<void>;
+}
+
+const MESSAGE_LIMIT = 3500;
+
+/**
+ * Support programmes: the catalogue (`/programmes`, `/programme NAME`, a programme's name typed as free text), the
+ * eligibility questionnaire (`/eligibility`), and `/reload` for coordinators to apply catalogue edits without a restart.
+ */
+export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions = {}): Feature & { store: CatalogueStore } {
+  const store = new CatalogueStore(options.dir);
+  if (store.startErrors.length) {
+    deps.log.error({ errors: store.startErrors.map(formatError) }, 'programme catalogue has errors; serving the valid files only');
+  }
+
+  const asOf = (ctx: Ctx) => rigaDate(ctx.now);
+  const limit = (ctx: Ctx) => Math.min(MESSAGE_LIMIT, ctx.caps.maxTextLength);
+  const pairs = (items: Choice[]): Choice[][] => {
+    const rows: Choice[][] = [];
+    for (let i = 0; i < items.length; i += 2) rows.push(items.slice(i, i + 2));
+    return rows;
+  };
+  const showButton = (ctx: Ctx, p: Programme): Choice => ({ label: loc(p.name, ctx.tr.lng), action: `programmes:show:${p.id}` });
+  const staffNote = (ctx: Ctx): Markup[] =>
+    store.startErrors.length && (ctx.person.role === 'coordinator' || ctx.person.role === 'admin')
+      ? [ctx.tr.t('programmes:reload.start_errors', { count: store.startErrors.length })]
+      : [];
+
+  const list = (ctx: Ctx): Reply[] => {
+    const body = join([...staffNote(ctx), listMarkup(store.current, asOf(ctx), ctx.tr)], '\n\n');
+    const buttons = pairs(listOrder(store.current, ctx.tr.lng).map((p) => showButton(ctx, p)));
+    buttons.push([{ label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') }]);
+    return splitReplies(body, buttons, limit(ctx));
+  };
+
+  const details = (ctx: Ctx, p: Programme): Reply[] =>
+    splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr), [
+      [
+        { label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') },
+        { label: ctx.tr.plain('programmes:results.all'), action: commandAction('programmes') },
+      ],
+    ], limit(ctx));
+
+  const find = (ctx: Ctx, query: string): Reply[] => {
+    const q = query.trim().slice(0, 100);
+    if (!q) return list(ctx);
+    const r = searchProgrammes(store.current, q);
+    if (r.matches.length === 1) return details(ctx, r.matches[0]!);
+    if (r.matches.length > 1) return [text(ctx.tr.t('programmes:search.several', { typed: q }), pairs(r.matches.map((p) => showButton(ctx, p))))];
+    const buttons = pairs(r.suggestions.map((p) => showButton(ctx, p)));
+    buttons.push([{ label: ctx.tr.plain('programmes:results.all'), action: commandAction('programmes') }]);
+    const msg = r.suggestions.length ? ctx.tr.t('programmes:search.suggest', { typed: q }) : ctx.tr.t('programmes:search.none', { typed: q });
+    return [text(msg, buttons)];
+  };
+
+  const reload = async (ctx: Ctx): Promise<Reply[]> => {
+    const record = store.reload(ctx.person.id, ctx.now);
+    deps.log.info({ audit: 'programmes.reload', ...record, errors: record.errors.map(formatError) }, record.ok ? 'programme catalogue reloaded' : 'programme catalogue reload refused');
+    await options.onReload?.(record);
+    const t = ctx.tr;
+    if (!record.ok) {
+      const shown = record.errors.slice(0, 15).map((e) => esc(`• ${formatError(e)}`));
+      const more = record.errors.length > 15 ? [t.t('programmes:reload.more', { count: record.errors.length - 15 })] : [];
+      return splitReplies(join([t.t('programmes:reload.refused', { count: record.count }), ...shown, ...more]), [], limit(ctx));
+    }
+    const none = t.plain('programmes:reload.none');
+    const fmt = (ids: string[]) => (ids.length ? ids.join(', ') : none);
+    return [
+      text(
+        join([
+          t.t('programmes:reload.done', { count: record.count }),
+          t.t('programmes:reload.changes', { added: fmt(record.added), changed: fmt(record.changed), removed: fmt(record.removed) }),
+        ]),
+      ),
+    ];
+  };
+
+  return {
+    name: 'programmes',
+    store,
+    flows: [eligibilityFlow(store)],
+    commands: [
+      { name: 'programmes', access: [anyone], description: 'programmes:commands.programmes', handle: async (ctx) => list(ctx) },
+      {
+        name: 'programme',
+        access: [anyone],
+        description: 'programmes:commands.programme',
+        arg: { name: 'name', description: 'programmes:commands.programme_arg' },
+        handle: async (ctx, args) => find(ctx, args),
+      },
+      {
+        name: 'eligibility',
+        access: [anyone],
+        description: 'programmes:commands.eligibility',
+        arg: { name: 'date', description: 'programmes:commands.eligibility_arg' },
+        handle: (ctx, args) => ctx.startFlow(ELIGIBILITY_FLOW, args),
+      },
+      { name: 'reload', access: [staff], description: 'programmes:commands.reload', handle: reload },
+    ],
+    actions: [
+      {
+        id: 'programmes:show',
+        access: [anyone],
+        async handle(ctx, [id]) {
+          const p = id ? store.current.byId.get(id) : undefined;
+          return p ? details(ctx, p) : find(ctx, id ?? '');
+        },
+      },
+    ],
+    textHandlers: [
+      {
+        name: 'programmes',
+        async handle(ctx, typed) {
+          const found = programmesNamedBy(store.current, typed);
+          if (found.length === 1) return details(ctx, found[0]!);
+          if (found.length > 1) return [text(ctx.tr.t('programmes:search.several', { typed: typed.slice(0, 60) }), pairs(found.map((p) => showButton(ctx, p))))];
+          return undefined;
+        },
+      },
+    ],
+    menu: [
+      { label: 'programmes:menu.programmes', command: 'programmes', order: 10 },
+      { label: 'programmes:menu.eligibility', command: 'eligibility', order: 20 },
+    ],
+  };
+}

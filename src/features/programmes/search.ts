@@ -1,0 +1,99 @@
+import { distance } from 'fastest-levenshtein';
+import { fold, stems } from '../../core/text-match.ts';
+import type { Catalogue, Programme } from './catalogue.ts';
+
+/**
+ * Finding a programme by the words people type: case, missing Latvian diacritics and word endings do not matter
+ * ("pumpurs", "Pumpura", "skolotaja paligs", "motivacijas programma"), and one typo in a longer word is forgiven.
+ */
+
+/** Words too common in programme names to pick one out. */
+const STOP = new Set(
+  ['programma', 'programme', 'program', 'programs', 'programmes', 'программа', 'программы', 'projekts', 'project', 'проект', 'esf', 'the', 'of', 'and', 'for', 'un', 'par', 'uz', 'и', 'для', 'по'].map(
+    (w) => stems(w)[0] ?? w,
+  ),
+);
+
+interface Entry {
+  programme: Programme;
+  /** Folded names and aliases, for whole-phrase matches. */
+  phrases: string[];
+  terms: string[];
+}
+
+const cache = new WeakMap<Catalogue, Entry[]>();
+
+function index(catalogue: Catalogue): Entry[] {
+  let entries = cache.get(catalogue);
+  if (!entries) {
+    entries = catalogue.programmes.map((p) => {
+      const texts = [
+        ...Object.values(p.name),
+        ...(p.project ? Object.values(p.project) : []),
+        ...Object.values(p.operator),
+        ...p.aliases,
+        p.id.replace(/-/g, ' '),
+      ];
+      return {
+        programme: p,
+        phrases: [...Object.values(p.name), ...p.aliases, p.id].map(fold),
+        terms: [...new Set(texts.flatMap(stems))],
+      };
+    });
+    cache.set(catalogue, entries);
+  }
+  return entries;
+}
+
+function termMatches(q: string, t: string): boolean {
+  if (q === t) return true;
+  if (q.length >= 5 && t.length >= 5 && (t.startsWith(q) || q.startsWith(t))) return true;
+  const allowed = q.length >= 7 ? 2 : q.length >= 5 ? 1 : 0;
+  return allowed > 0 && Math.abs(q.length - t.length) <= allowed && distance(q, t) <= allowed;
+}
+
+export interface SearchResult {
+  /** Programmes every meaningful word of the query matches, best first. */
+  matches: Programme[];
+  /** When nothing matches: the closest names, to suggest. */
+  suggestions: Programme[];
+}
+
+export function searchProgrammes(catalogue: Catalogue, query: string): SearchResult {
+  const entries = index(catalogue);
+  const q = fold(query);
+  if (!q) return { matches: [], suggestions: [] };
+  const byId = catalogue.byId.get(q.replace(/ /g, '-'));
+  if (byId) return { matches: [byId], suggestions: [] };
+  const exact = entries.filter((e) => e.phrases.includes(q)).map((e) => e.programme);
+  if (exact.length) return { matches: exact, suggestions: [] };
+  const all = stems(query);
+  const words = all.filter((w) => !STOP.has(w));
+  const wanted = words.length ? words : all;
+  const scored = entries
+    .map((e) => ({ e, hits: wanted.filter((w) => e.terms.some((t) => termMatches(w, t))).length }))
+    .filter((x) => x.hits > 0);
+  const matches = scored.filter((x) => x.hits === wanted.length).map((x) => x.e.programme);
+  if (matches.length) return { matches, suggestions: [] };
+  // Nothing matches every word: suggest the programmes matching most words, then the closest names.
+  const partial = scored.sort((a, b) => b.hits - a.hits).map((x) => x.e.programme);
+  const closest = entries
+    .map((e) => ({ p: e.programme, d: Math.min(...e.phrases.map((ph) => distance(q, ph.slice(0, q.length + 3)) / Math.max(q.length, 1))) }))
+    .sort((a, b) => a.d - b.d)
+    .filter((x) => !partial.includes(x.p))
+    .map((x) => x.p);
+  return { matches: [], suggestions: [...partial, ...closest].slice(0, 3) };
+}
+
+/**
+ * Free text outside a conversation that names a programme ("pumpurs"): the programmes it names, or nothing when
+ * the text is a sentence or too vague to be a programme's name.
+ */
+export function programmesNamedBy(catalogue: Catalogue, text: string): Programme[] {
+  const words = fold(text).split(' ').filter(Boolean);
+  if (words.length === 0 || words.length > 5 || text.length > 60) return [];
+  if (words.every((w) => STOP.has(stems(w)[0] ?? w))) return [];
+  if (fold(text).replace(/ /g, '').length < 3) return [];
+  const r = searchProgrammes(catalogue, text);
+  return r.matches.length <= 3 ? r.matches : [];
+}

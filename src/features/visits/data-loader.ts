@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { isIsoDate } from '../../core/time.ts';
+import type { DB } from '../../db/schema.ts';
+import { DATA_DIR } from '../../data-dir.ts';
+import type { Municipalities } from '../people/municipalities.ts';
+import { parseAgenda } from './agenda-parser.ts';
+import type { AgendaItemsTable, VisitsTable } from './tables.ts';
+import { saveVisit, toItemRows } from './visit-writer.ts';
+
+export const VISITS_DIR = join(DATA_DIR, 'visits');
+
+const IsoDate = z.string().refine(isIsoDate, { message: 'expected a date YYYY-MM-DD' });
+
+/** One file of data/visits: a visit or meeting as the sources tell it, its agenda in the paste format. */
+export const VisitFile = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/, { message: 'expected lowercase letters, digits and dashes' }),
+    format: z.enum(['visit', 'online']),
+    title: z.string().min(1),
+    place: z.string().min(1),
+    municipality: z.string().nullable(),
+    starts_on: IsoDate,
+    ends_on: IsoDate,
+    date_precision: z.enum(['day', 'years']).default('day'),
+    reminder_lead_minutes: z.number().int().min(0).max(24 * 60).optional(),
+    summary: z.string().min(1).optional(),
+    source: z.string().min(1),
+    agenda: z.string().default(''),
+  })
+  .strict()
+  .refine((f) => f.ends_on >= f.starts_on, { message: 'ends_on is before starts_on' });
+export type VisitFileData = z.infer<typeof VisitFile>;
+
+export interface LoadedVisit {
+  file: string;
+  visit: Omit<VisitsTable, 'origin' | 'revision' | 'published_at' | 'created_by' | 'created_at' | 'updated_at'>;
+  items: AgendaItemsTable[];
+}
+
+/** Reads and checks one data file; throws naming the file and, for the agenda, the line and what was expected. */
+export function readVisitFile(path: string, municipalities?: Municipalities): LoadedVisit {
+  const name = basename(path);
+  const parsed = VisitFile.safeParse(parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const f = parsed.data;
+  if (f.municipality && municipalities && !municipalities.get(f.municipality)) throw new Error(`${name}: unknown municipality ${f.municipality}`);
+  const agenda = parseAgenda(f.agenda, { startsOn: f.starts_on, endsOn: f.ends_on });
+  if (agenda.errors.length) {
+    throw new Error(`${name}: agenda ${agenda.errors.map((e) => `line ${e.line} “${e.text}”: expected ${e.expected}`).join('; ')}`);
+  }
+  return {
+    file: name,
+    visit: {
+      id: f.id,
+      format: f.format,
+      place: f.place,
+      municipality: f.municipality,
+      title: f.title,
+      starts_on: f.starts_on,
+      ends_on: f.ends_on,
+      date_precision: f.date_precision,
+      summary: f.summary?.trim() ?? null,
+      source: f.source.trim(),
+      reminder_lead_minutes: f.reminder_lead_minutes ?? null,
+    },
+    items: toItemRows(f.id, agenda.items),
+  };
+}
+
+export function visitFiles(dir = VISITS_DIR): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+function sameItems(stored: readonly AgendaItemsTable[], loaded: readonly AgendaItemsTable[]): boolean {
+  return (
+    stored.length === loaded.length &&
+    loaded.every((item, i) => (Object.keys(item) as Array<keyof AgendaItemsTable>).every((k) => stored[i]![k] === item[k]))
+  );
+}
+
+/**
+ * Upserts the shipped visits: a data visit is inserted, or updated (its revision raised) when its file changed.
+ * Visits a coordinator created or edited in chat (origin `chat`) are never touched. A broken file is logged and
+ * skipped, so one typo does not keep the bot from starting; the test suite reads every file.
+ */
+export async function loadVisitData(db: Kysely<DB>, now: Date, log: Logger, options: { dir?: string; municipalities?: Municipalities } = {}): Promise<number> {
+  let changed = 0;
+  for (const path of visitFiles(options.dir)) {
+    let loaded: LoadedVisit;
+    try {
+      loaded = readVisitFile(path, options.municipalities);
+    } catch (err) {
+      log.error({ err }, 'visit data file skipped');
+      continue;
+    }
+    const existing = await db.selectFrom('visits').selectAll().where('id', '=', loaded.visit.id).executeTakeFirst();
+    if (existing?.origin === 'chat') continue;
+    if (existing) {
+      const items = await db.selectFrom('agenda_items').selectAll().where('visit_id', '=', existing.id).orderBy('day').orderBy('position').execute();
+      const same = (Object.keys(loaded.visit) as Array<keyof LoadedVisit['visit']>).every((k) => existing[k] === loaded.visit[k]);
+      if (same && sameItems(items, loaded.items)) continue;
+    }
+    const stamp = now.toISOString();
+    await saveVisit(
+      db,
+      {
+        ...loaded.visit,
+        origin: 'data',
+        revision: existing ? existing.revision + 1 : 0,
+        published_at: existing?.published_at ?? stamp,
+        created_by: null,
+        created_at: existing?.created_at ?? stamp,
+        updated_at: stamp,
+      },
+      loaded.items,
+    );
+    changed++;
+  }
+  return changed;
+}

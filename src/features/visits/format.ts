@@ -1,0 +1,113 @@
+import { esc, join, type Markup, markup, splitMarkup } from '../../core/markup.ts';
+import { rigaTime } from '../../core/time.ts';
+import type { Language } from '../../core/types.ts';
+import type { Translator } from '../../i18n/index.ts';
+import type { AgendaItem, Visit, VisitWithAgenda } from './visit-store.ts';
+
+/** Longest text of one agenda message: comfortable on a phone and under every platform's limit once split. */
+export const MESSAGE_LIMIT = 3500;
+
+const INTL_LOCALE: Record<Language, string> = { lv: 'lv', en: 'en-GB', ru: 'ru' };
+
+function utcDate(date: string): Date {
+  return new Date(`${date}T12:00:00Z`);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toLocaleUpperCase() + s.slice(1);
+}
+
+/** "2017. gada 23.–24. febr." / "23–24 Feb 2017" / "23–24 февр. 2017 г."; only the years when the days are not known. */
+export function visitDates(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precision'>, tr: Translator, month: 'short' | 'long' = 'short'): string {
+  if (v.date_precision === 'years') {
+    const [a, b] = [v.starts_on.slice(0, 4), v.ends_on.slice(0, 4)];
+    const years = a === b ? a : `${a}–${b}`;
+    return month === 'long' ? tr.plain('visits:dates.years_only', { years }) : years;
+  }
+  const f = new Intl.DateTimeFormat(INTL_LOCALE[tr.lng], { day: 'numeric', month, year: 'numeric', timeZone: 'UTC' });
+  return v.starts_on === v.ends_on ? f.format(utcDate(v.starts_on)) : f.formatRange(utcDate(v.starts_on), utcDate(v.ends_on));
+}
+
+/** "Ceturtdiena, 27. maijs" / "Thursday 27 May" / "Четверг, 27 мая". */
+export function dayHeading(date: string, lng: Language): string {
+  const f = new Intl.DateTimeFormat(INTL_LOCALE[lng], { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' });
+  return capitalize(f.format(utcDate(date)));
+}
+
+export function formatName(v: Pick<Visit, 'format'>, tr: Translator): string {
+  return tr.plain(`visits:format.${v.format}`);
+}
+
+/** A timed item without an end lasts until the next timed item of its day starts (the 2021 agenda gives starts only). */
+export function effectiveEnd(item: AgendaItem, items: readonly AgendaItem[]): string | null {
+  if (item.ends_at || !item.starts_at) return item.ends_at;
+  const next = items
+    .filter((o) => o.day === item.day && o.starts_at && o.starts_at > item.starts_at!)
+    .map((o) => o.starts_at!)
+    .sort()[0];
+  return next ?? null;
+}
+
+function linkLabel(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return url;
+  }
+}
+
+/** One item: its time and title, then presenters, place, link and method on a second, quieter line. */
+export function itemLines(item: AgendaItem, items: readonly AgendaItem[]): Markup[] {
+  const end = effectiveEnd(item, items);
+  const time = item.starts_at ? `${rigaTime(new Date(item.starts_at))}${end ? `–${rigaTime(new Date(end))}` : ''}` : '';
+  const head = time ? markup`<b>${esc(time)}</b> ${esc(item.title)}` : markup`• ${esc(item.title)}`;
+  const details: Markup[] = [];
+  if (item.presenters) details.push(esc(item.presenters));
+  if (item.place) details.push(markup`📍 ${esc(item.place)}`);
+  if (item.link) details.push(markup`🔗 <a href="${esc(item.link)}">${esc(linkLabel(item.link))}</a>`);
+  if (item.method) details.push(markup`[${esc(item.method)}]`);
+  const lines = [head];
+  if (details.length) lines.push(markup`    <i>${join(details, ' · ')}</i>`);
+  for (const note of (item.notes ?? '').split('\n').filter(Boolean)) lines.push(markup`    ◦ ${esc(note)}`);
+  return lines;
+}
+
+/** Title, place, dates and kind of a visit: the head of its agenda. */
+export function visitHeader(v: Visit, tr: Translator): Markup {
+  const lines: Markup[] = [markup`<b>${esc(v.title)}</b>`, markup`📍 ${esc(v.place)} · ${esc(visitDates(v, tr, 'long'))} · ${esc(formatName(v, tr))}`];
+  if (v.summary) lines.push(markup`<i>${esc(v.summary)}</i>`);
+  return join(lines);
+}
+
+/**
+ * The whole agenda as messages: the header, then day by day, packed so each message stays under the limit (a day
+ * is never split unless it alone is too long). The source, when known, closes the last message.
+ */
+export function agendaMessages(v: VisitWithAgenda, tr: Translator, limit = MESSAGE_LIMIT): Markup[] {
+  const blocks: Markup[] = [visitHeader(v, tr)];
+  const days = [...new Set(v.items.map((i) => i.day))].sort();
+  for (const day of days) {
+    const dayItems = v.items.filter((i) => i.day === day);
+    blocks.push(join([markup`<b>${esc(dayHeading(day, tr.lng))}</b>`, ...dayItems.flatMap((i) => itemLines(i, v.items))]));
+  }
+  if (!v.items.length) blocks.push(tr.t(v.date_precision === 'years' ? 'visits:agenda.no_details' : 'visits:agenda.no_items'));
+  if (v.source) blocks.push(markup`<i>${tr.t('visits:agenda.source', { source: v.source })}</i>`);
+
+  const messages: Markup[] = [];
+  let current = '';
+  for (const block of blocks.flatMap((b) => splitMarkup(b, limit))) {
+    const candidate = current ? `${current}\n\n${block}` : block;
+    if (current && candidate.length > limit) {
+      messages.push(current as Markup);
+      current = block;
+    } else current = candidate;
+  }
+  if (current) messages.push(current as Markup);
+  return messages;
+}
+
+/** A short line for lists and buttons: "Jelgava 2017". */
+export function shortLabel(v: Visit): string {
+  const year = v.date_precision === 'years' ? `${v.starts_on.slice(0, 4)}–${v.ends_on.slice(0, 4)}` : v.starts_on.slice(0, 4);
+  return `${v.place} ${year}`;
+}

@@ -1,0 +1,119 @@
+import type { Kysely, Selectable } from 'kysely';
+import { rigaDate } from '../../core/time.ts';
+import { fold } from '../../core/text-match.ts';
+import type { DB } from '../../db/schema.ts';
+import type { Municipalities } from '../people/municipalities.ts';
+import type { AgendaItemsTable, VisitsTable } from './tables.ts';
+
+export type Visit = Selectable<VisitsTable>;
+export type AgendaItem = Selectable<AgendaItemsTable>;
+export type VisitWithAgenda = Visit & { items: AgendaItem[] };
+
+/**
+ * The shipped visits (data/visits) are loaded into the database when the feature is built; anyone reading visits
+ * waits for that first, whichever feature they belong to. Keyed by database so several apps (tests) do not mix.
+ */
+const loading = new WeakMap<object, Promise<void>>();
+
+export function setVisitsLoading(db: Kysely<DB>, done: Promise<void>): void {
+  loading.set(db, done);
+}
+
+/** Resolves once shipped visits are in the database (at once if nothing is loading). */
+export function visitsReady(db: Kysely<DB>): Promise<void> {
+  return loading.get(db) ?? Promise.resolve();
+}
+
+/** How a person named a visit in a command (`/agenda 2021-05-27`, `/agenda Talsi`, `/agenda 3`). */
+export type VisitLookup = { found: Visit } | { ambiguous: Visit[] } | { none: true };
+
+/**
+ * Reads visits as members see them. The order is the one `/visits` shows and numbers: upcoming and ongoing ones
+ * first (soonest first), then past ones (most recent first).
+ */
+export class VisitStore {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly municipalities?: Municipalities,
+  ) {}
+
+  /** Published visits in `/visits` order as of `now`. */
+  async list(now: Date, options: { includeDrafts?: boolean } = {}): Promise<Visit[]> {
+    await visitsReady(this.db);
+    let q = this.db.selectFrom('visits').selectAll();
+    if (!options.includeDrafts) q = q.where('published_at', 'is not', null);
+    const rows = await q.execute();
+    const today = rigaDate(now);
+    // Visits known only by their years are history, whatever span of years they are given.
+    const isUpcoming = (v: Visit) => v.date_precision === 'day' && v.ends_on >= today;
+    const upcoming = rows.filter(isUpcoming).sort((a, b) => a.starts_on.localeCompare(b.starts_on) || a.id.localeCompare(b.id));
+    const past = rows.filter((v) => !isUpcoming(v)).sort((a, b) => b.starts_on.localeCompare(a.starts_on) || a.id.localeCompare(b.id));
+    return [...upcoming, ...past];
+  }
+
+  async get(id: string): Promise<VisitWithAgenda | undefined> {
+    await visitsReady(this.db);
+    const visit = await this.db.selectFrom('visits').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!visit) return undefined;
+    const items = await this.db.selectFrom('agenda_items').selectAll().where('visit_id', '=', id).orderBy('day').orderBy('position').execute();
+    return { ...visit, items };
+  }
+
+  /** The visit going on today, else the next one, else the most recent: what "the current visit" means. */
+  async current(now: Date): Promise<Visit | undefined> {
+    return (await this.list(now))[0];
+  }
+
+  /** Finds a published visit by its number in `/visits`, a date within it, its year, its id, or its place or municipality. */
+  async lookup(ref: string, now: Date): Promise<VisitLookup> {
+    const visits = await this.list(now);
+    const r = ref.trim();
+    if (!r) return { none: true };
+    if (/^\d{1,3}$/.test(r)) {
+      const v = visits[Number(r) - 1];
+      return v ? { found: v } : { none: true };
+    }
+    const byId = visits.find((v) => v.id === r.toLowerCase());
+    if (byId) return { found: byId };
+    const date = normalizeDate(r);
+    if (date) {
+      // Only visits whose days are known match a date; the older ones known by their years only never do.
+      const hits = visits.filter((v) => v.date_precision === 'day' && v.starts_on <= date && date <= v.ends_on);
+      if (hits.length === 1) return { found: hits[0]! };
+      return hits.length ? { ambiguous: hits } : { none: true };
+    }
+    if (/^(19|20)\d\d$/.test(r)) {
+      const hits = visits.filter((v) => v.date_precision === 'day' && v.starts_on.startsWith(r));
+      if (hits.length === 1) return { found: hits[0]! };
+      return hits.length ? { ambiguous: hits } : { none: true };
+    }
+    const q = fold(r);
+    if (!q) return { none: true };
+    const matches = (n: string) => n === q || n.startsWith(q) || (q.length >= 4 && n.includes(q.slice(0, -1)));
+    // The place it was held wins over the municipality it belongs to today ("Sabile" is the Sabile visit, not Talsi's),
+    // and both over words of the title.
+    const tiers: Array<(v: Visit) => string[]> = [
+      (v) => [v.place],
+      (v) => {
+        const m = this.municipalities?.get(v.municipality);
+        return m ? [m.name, ...(m.also ?? [])] : [];
+      },
+      (v) => [v.title],
+    ];
+    for (const names of tiers) {
+      const hits = visits.filter((v) => names(v).map(fold).some(matches));
+      if (hits.length === 1) return { found: hits[0]! };
+      if (hits.length) return { ambiguous: hits };
+    }
+    return { none: true };
+  }
+}
+
+/** 2021-05-27, 27.05.2021 or 27.05.2021. → YYYY-MM-DD; undefined if not a date. */
+export function normalizeDate(s: string): string | undefined {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (iso) return s;
+  const lv = /^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$/.exec(s);
+  if (lv) return `${lv[3]}-${lv[2]!.padStart(2, '0')}-${lv[1]!.padStart(2, '0')}`;
+  return undefined;
+}
