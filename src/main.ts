@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/console-adapter.ts';
 import { type App, createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import type { Adapter } from './core/adapter.ts';
+import type { Adapter, CommandMenus } from './core/adapter.ts';
 import { isRole, ROLES, type Role } from './core/access.ts';
 import { createLogger } from './log.ts';
 
@@ -79,10 +79,20 @@ async function main(): Promise<void> {
 }
 
 async function platformAdapters(app: App, log: Logger): Promise<Adapter[]> {
-  // The Telegram and Discord adapters arrive in their own commits; until then a token is refused rather than ignored.
-  log.fatal('platform adapters are not part of this build yet; run with --console');
-  await app.stop();
-  process.exit(2);
+  const menus: CommandMenus = {
+    commandMenu: (role, lng) => app.core.commandMenu(role, lng),
+    privilegedAccounts: (platform) => app.people.privilegedAccounts(platform),
+  };
+  const list: Adapter[] = [];
+  if (app.config.telegram) {
+    const { TelegramAdapter } = await import('../adapters/telegram/telegram-adapter.ts');
+    list.push(new TelegramAdapter({ ...app.config.telegram, log: log.child({ adapter: 'telegram' }), menus }));
+  }
+  if (app.config.discord) {
+    const { DiscordAdapter } = await import('../adapters/discord/discord-adapter.ts');
+    list.push(new DiscordAdapter({ ...app.config.discord, log: log.child({ adapter: 'discord' }), menus }));
+  }
+  return list;
 }
 
 await main();

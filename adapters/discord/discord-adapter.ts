@@ -1,0 +1,396 @@
+import {
+  type BaseMessageOptions,
+  type ChatInputCommandInteraction,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  HTTPError,
+  type Interaction,
+  type Message,
+  MessageFlags,
+  Partials,
+  REST,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  Routes,
+  type SendableChannels,
+} from 'discord.js';
+import type { Logger } from 'pino';
+import { type Adapter, type CommandMenus, DeliveryError, type DeliveryFailure, type IncomingHandler } from '../../src/core/adapter.ts';
+import { parseCommand } from '../../src/core/input.ts';
+import type { Address, Capabilities, Form, Incoming, Payload, Reply, SentRef, TextReply } from '../../src/core/types.ts';
+import { attachment, components, DISCORD_TEXT_LIMIT, markdownToMarkup, modal, splitForDiscord } from './render.ts';
+
+export interface DiscordAdapterOptions {
+  token: string;
+  applicationId?: string;
+  guildId?: string;
+  apiRoot?: string;
+  log: Logger;
+  menus: CommandMenus;
+  /** How long to wait for the core before deferring an interaction (Discord allows 3 s for the first answer). */
+  deferAfterMs?: number;
+}
+
+/** Discord's locales for the command menu: it has no Latvian, so Latvian is the default text. */
+const LOCALES = { en: ['en-US', 'en-GB'], ru: ['ru'] } as const;
+
+// Error codes that mean this address will never work: cannot DM the user, unknown channel or user, no access.
+const UNREACHABLE = new Set([50007, 10003, 10013, 50001, 50013, 10004]);
+// An interaction's token that is no longer usable: answer through a plain message instead.
+const EXPIRED_INTERACTION = new Set([10062, 10015, 50027, 40060]);
+
+const DUPLICATE_SUFFIX = /\|d\d+$/;
+
+/**
+ * Discord through discord.js: slash commands, buttons, select menus and modals in; replies as (ephemeral, in
+ * servers) interaction responses, direct messages and channel messages out. Free text works in DMs.
+ */
+export class DiscordAdapter implements Adapter {
+  readonly platform = 'discord' as const;
+  readonly capabilities: Capabilities = {
+    buttons: true,
+    forms: true,
+    edits: true,
+    files: true,
+    maxTextLength: DISCORD_TEXT_LIMIT,
+    maxActionLength: 100,
+  };
+  readonly client: Client;
+  private handler: IncomingHandler | undefined;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Forms offered behind a button (a modal can only open as the first answer to an interaction). */
+  private readonly pendingForms = new Map<string, { form: Form; at: number }>();
+
+  constructor(private readonly options: DiscordAdapterOptions) {
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+      partials: [Partials.Channel],
+      ...(options.apiRoot ? { rest: { api: options.apiRoot } } : {}),
+    });
+    this.client.on(Events.InteractionCreate, (i) => void this.track(this.onInteraction(i)));
+    this.client.on(Events.MessageCreate, (m) => void this.track(this.onDirectMessage(m)));
+    this.client.on(Events.Error, (err) => options.log.error({ err }, 'discord client error'));
+    this.client.on(Events.ShardDisconnect, (_e, shard) => options.log.warn({ shard }, 'discord gateway disconnected; reconnecting'));
+  }
+
+  async start(handler: IncomingHandler): Promise<void> {
+    this.handler = handler;
+    await this.client.login(this.options.token);
+    this.options.log.info({ user: this.client.user?.tag }, 'discord connected');
+    void this.registerCommands();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.client.destroy();
+  }
+
+  private track(p: Promise<unknown>): Promise<unknown> {
+    const guarded = p.catch((err) => this.options.log.error({ err }, 'discord event failed'));
+    this.inFlight.add(guarded);
+    void guarded.finally(() => this.inFlight.delete(guarded));
+    return guarded;
+  }
+
+  /** Slash commands with Latvian descriptions by default and English and Russian localizations. */
+  async registerCommands(): Promise<void> {
+    const appId = this.options.applicationId ?? this.client.application?.id;
+    if (!appId) return;
+    const menus = this.options.menus;
+    // Everyone sees every command (Discord scopes commands by server permissions, not by our roles); the router
+    // still checks each person's role on use.
+    const lv = menus.commandMenu('admin', 'lv');
+    const en = new Map(menus.commandMenu('admin', 'en').map((c) => [c.name, c]));
+    const ru = new Map(menus.commandMenu('admin', 'ru').map((c) => [c.name, c]));
+    const body: RESTPostAPIChatInputApplicationCommandsJSONBody[] = lv.map((c) => {
+      const loc = (lng: 'en' | 'ru', text: (x: typeof c) => string | undefined) => {
+        const other = (lng === 'en' ? en : ru).get(c.name);
+        const value = other ? text(other) : undefined;
+        return Object.fromEntries(LOCALES[lng].map((l) => [l, clip(value ?? '', 100)]).filter(([, v]) => v));
+      };
+      return {
+        name: c.name,
+        description: clip(c.description, 100),
+        description_localizations: { ...loc('en', (x) => x.description), ...loc('ru', (x) => x.description) },
+        contexts: [0, 1],
+        integration_types: [0],
+        ...(c.arg
+          ? {
+              options: [
+                {
+                  type: 3,
+                  name: c.arg.name,
+                  description: clip(c.arg.description, 100),
+                  description_localizations: { ...loc('en', (x) => x.arg?.description), ...loc('ru', (x) => x.arg?.description) },
+                  required: c.arg.required,
+                },
+              ],
+            }
+          : {}),
+      };
+    });
+    const rest = new REST({ ...(this.options.apiRoot ? { api: this.options.apiRoot } : {}) }).setToken(this.options.token);
+    let delay = 1000;
+    while (!this.stopped) {
+      try {
+        const route = this.options.guildId ? Routes.applicationGuildCommands(appId, this.options.guildId) : Routes.applicationCommands(appId);
+        await rest.put(route, { body });
+        return;
+      } catch (err) {
+        this.options.log.warn({ err, retryInMs: delay }, 'registering slash commands failed; retrying');
+        await new Promise((r) => setTimeout(r, delay).unref());
+        delay = Math.min(delay * 2, 60_000);
+      }
+    }
+  }
+
+  private identity(user: { id: string; username: string; globalName: string | null }, locale?: string) {
+    return {
+      platform: 'discord' as const,
+      id: user.id,
+      username: user.username,
+      displayName: user.globalName ?? user.username,
+      ...(locale ? { languageHint: locale } : {}),
+    };
+  }
+
+  private async onInteraction(interaction: Interaction): Promise<void> {
+    if (!this.handler) return;
+    if (interaction.isAutocomplete()) return;
+    const inGuild = interaction.inGuild();
+    const chat = inGuild
+      ? { platform: 'discord' as const, chatId: interaction.channelId ?? interaction.guildId, kind: 'group' as const, group: true, ...(interaction.channel && 'name' in interaction.channel && interaction.channel.name ? { title: interaction.channel.name } : {}) }
+      : { platform: 'discord' as const, chatId: interaction.user.id, kind: 'private' as const };
+
+    let payload: Payload;
+    if (interaction.isChatInputCommand()) {
+      payload = { type: 'command', name: interaction.commandName, args: commandArgs(interaction) };
+    } else if (interaction.isButton()) {
+      const id = interaction.customId.replace(DUPLICATE_SUFFIX, '');
+      const offered = id.startsWith('form:') ? this.pendingForms.get(`${interaction.user.id}:${id.slice(5)}`) : undefined;
+      if (offered) {
+        await interaction.showModal(modal(offered.form));
+        return;
+      }
+      payload = { type: 'action', data: id };
+    } else if (interaction.isStringSelectMenu()) {
+      payload = { type: 'action', data: interaction.values[0] ?? '' };
+    } else if (interaction.isModalSubmit()) {
+      const values: Record<string, string> = {};
+      for (const [id, field] of interaction.fields.fields) if ('value' in field && typeof field.value === 'string') values[id] = field.value;
+      payload = { type: 'form', formId: interaction.customId, values };
+    } else {
+      return;
+    }
+
+    const incoming: Incoming = { identity: this.identity(interaction.user, interaction.locale), chat, payload, capabilities: this.capabilities };
+    const ephemeral = inGuild;
+    const work = this.handler.handle(incoming);
+    const quick = await Promise.race([work, sleep(this.options.deferAfterMs ?? 2000).then(() => undefined)]);
+    if (!interaction.isRepliable()) return;
+    try {
+      if (quick === undefined) {
+        // The core needs longer than Discord waits for a first answer: say "thinking…" now, follow up when done.
+        await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+        await this.respond(interaction, await work, ephemeral, true);
+      } else {
+        await this.respond(interaction, quick, ephemeral, false);
+      }
+    } catch (err) {
+      if (err instanceof DiscordAPIError && EXPIRED_INTERACTION.has(Number(err.code))) {
+        // The interaction expired (3 s for the first answer, 15 min for follow-ups): answer by DM instead.
+        this.options.log.warn({ code: err.code }, 'interaction expired; answering by direct message');
+        for (const r of await work) await this.send({ platform: 'discord', chatId: interaction.user.id }, r).catch(() => undefined);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** Answers an interaction: a form opens at once as a modal; text, files and images as (ephemeral) messages. */
+  private async respond(interaction: Interaction, replies: Reply[], ephemeral: boolean, deferred: boolean): Promise<void> {
+    if (!interaction.isRepliable()) return;
+    const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
+    let answered = deferred;
+    const first = replies[0];
+    if (!deferred && first?.kind === 'form' && !interaction.isModalSubmit()) {
+      await interaction.showModal(modal(first.form));
+      replies = replies.slice(1);
+      answered = true;
+      if (replies.length === 0) return;
+    }
+    if (replies.length === 0) {
+      if (!answered && interaction.isMessageComponent()) await interaction.deferUpdate();
+      else if (deferred) await interaction.deleteReply().catch(() => undefined);
+      return;
+    }
+    let usedDeferred = false;
+    for (const reply of replies) {
+      for (const message of this.messages(reply, interaction.user.id)) {
+        if (!answered) {
+          await interaction.reply({ ...message, ...(flags ? { flags } : {}) });
+          answered = true;
+        } else if (deferred && !usedDeferred) {
+          await interaction.editReply(message);
+          usedDeferred = true;
+        } else {
+          await interaction.followUp({ ...message, ...(flags ? { flags } : {}) });
+        }
+      }
+    }
+  }
+
+  /** One Reply as Discord messages (long texts split; buttons under the last piece). */
+  private messages(reply: Reply, userId: string): BaseMessageOptions[] {
+    switch (reply.kind) {
+      case 'text': {
+        const pieces = splitForDiscord(reply.text);
+        return pieces.map((content, i) => ({
+          content,
+          allowedMentions: { parse: [] },
+          ...(i === pieces.length - 1 ? { components: components(uniqueActions(reply.choices)) } : {}),
+        }));
+      }
+      case 'file':
+      case 'image': {
+        const caption = reply.caption ? splitForDiscord(reply.caption) : [];
+        return [{ ...(caption[0] ? { content: caption[0] } : {}), files: [attachment(reply.file)], allowedMentions: { parse: [] } }, ...caption.slice(1).map((content) => ({ content }))];
+      }
+      case 'form': {
+        // Shown where it cannot open at once: a button that opens it.
+        this.pendingForms.set(`${userId}:${reply.form.id}`, { form: reply.form, at: Date.now() });
+        this.forgetOldForms();
+        return splitForDiscord(reply.text).map((content, i, all) => ({
+          content,
+          ...(i === all.length - 1 ? { components: components([[{ label: reply.openLabel, action: `form:${reply.form.id}` }]]) } : {}),
+        }));
+      }
+    }
+  }
+
+  private forgetOldForms(): void {
+    const old = Date.now() - 15 * 60_000;
+    for (const [k, v] of this.pendingForms) if (v.at < old) this.pendingForms.delete(k);
+  }
+
+  /** Free text and files in a direct message (servers need the privileged message-content intent; we do not ask). */
+  private async onDirectMessage(message: Message): Promise<void> {
+    if (!this.handler || message.author.bot || message.inGuild()) return;
+    let payload: Payload;
+    const file = message.attachments.first();
+    if (message.content) {
+      const command = parseCommand(message.content);
+      payload = command ? { type: 'command', ...command } : { type: 'text', text: message.content, formatted: markdownToMarkup(message.content) };
+    } else if (file) {
+      payload = {
+        type: 'file',
+        name: file.name,
+        mime: file.contentType ?? 'application/octet-stream',
+        size: file.size,
+        read: async () => new Uint8Array(await (await fetch(file.url)).arrayBuffer()),
+      };
+    } else {
+      payload = { type: 'unsupported', what: message.stickers.size ? 'sticker' : 'other' };
+    }
+    const incoming: Incoming = {
+      identity: this.identity(message.author),
+      chat: { platform: 'discord', chatId: message.author.id, kind: 'private' },
+      payload,
+      capabilities: this.capabilities,
+    };
+    const replies = await this.handler.handle(incoming);
+    for (const r of replies) {
+      try {
+        await this.send({ platform: 'discord', chatId: message.author.id }, r);
+      } catch (err) {
+        this.options.log.warn({ err }, 'could not answer a direct message');
+      }
+    }
+  }
+
+  /** Sends to a person (a direct message, by user id) or to a registered channel. */
+  async send(address: Address, reply: Reply): Promise<SentRef[]> {
+    try {
+      const channel = await this.channelFor(address);
+      const refs: SentRef[] = [];
+      for (const message of this.messages(reply, address.chatId)) {
+        const sent = await channel.send(message);
+        refs.push({ address, messageId: `${sent.channelId}:${sent.id}` });
+      }
+      return refs;
+    } catch (err) {
+      throw new DeliveryError(classifyDiscordError(err));
+    }
+  }
+
+  async edit(ref: SentRef, reply: TextReply): Promise<void> {
+    const [channelId, messageId] = ref.messageId.split(':');
+    if (!channelId || !messageId) return;
+    try {
+      const channel = await this.client.channels.fetch(channelId);
+      if (!channel?.isTextBased()) return;
+      const content = splitForDiscord(reply.text)[0] ?? '';
+      await channel.messages.edit(messageId, { content, components: components(uniqueActions(reply.choices)) });
+    } catch (err) {
+      throw new DeliveryError(classifyDiscordError(err));
+    }
+  }
+
+  private async channelFor(address: Address): Promise<SendableChannels> {
+    if (!address.group) {
+      const user = await this.client.users.fetch(address.chatId);
+      return user.createDM();
+    }
+    const channel = await this.client.channels.fetch(address.chatId);
+    if (!channel || !channel.isSendable()) throw new DiscordUnreachable('channel is not a text channel the bot can post in');
+    return channel;
+  }
+}
+
+class DiscordUnreachable extends Error {}
+
+/** Discord's answers as the delivery worker needs them (429s are waited out inside discord.js's REST queue). */
+export function classifyDiscordError(err: unknown): DeliveryFailure {
+  if (err instanceof DiscordUnreachable) return { kind: 'unreachable', reason: err.message };
+  if (err instanceof DiscordAPIError) {
+    const code = Number(err.code);
+    if (UNREACHABLE.has(code)) return { kind: 'unreachable', reason: `${code}: ${err.message}` };
+    if (err.status === 429 || err.status >= 500) return { kind: 'retry', reason: `${err.status}: ${err.message}` };
+    return { kind: 'failed', reason: `${code || err.status}: ${err.message}` };
+  }
+  if (err instanceof HTTPError) return { kind: 'retry', reason: `${err.status}: ${err.message}` };
+  return { kind: 'retry', reason: err instanceof Error ? err.message : String(err) };
+}
+
+function commandArgs(interaction: ChatInputCommandInteraction): string {
+  return interaction.options.data
+    .map((o) => (o.value === undefined ? '' : String(o.value)))
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Discord refuses two components with one custom id in a message; repeats get a suffix the adapter strips. */
+function uniqueActions(choices: TextReply['choices']): TextReply['choices'] {
+  if (!choices) return choices;
+  const seen = new Map<string, number>();
+  return choices.map((row) =>
+    row.map((c) => {
+      if (!('action' in c)) return c;
+      const n = (seen.get(c.action) ?? 0) + 1;
+      seen.set(c.action, n);
+      return n === 1 ? c : { ...c, action: `${c.action}|d${n}` };
+    }),
+  );
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+

@@ -1,0 +1,343 @@
+import { createServer, type Server } from 'node:http';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Bot, GrammyError, InputFile, webhookCallback, type Context } from 'grammy';
+import type { Message } from 'grammy/types';
+import type { Logger } from 'pino';
+import { type Adapter, type CommandMenus, DeliveryError, type IncomingHandler } from '../../src/core/adapter.ts';
+import { parseCommand } from '../../src/core/input.ts';
+import type { Markup } from '../../src/core/markup.ts';
+import { type Address, type Capabilities, type Incoming, LANGUAGES, type Payload, type Reply, type SentRef, type TextReply } from '../../src/core/types.ts';
+import { classifyTelegramError } from './errors.ts';
+import { entitiesToMarkup, keyboard, splitForTelegram, TELEGRAM_CALLBACK_LIMIT, TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, telegramLength } from './render.ts';
+
+export interface TelegramAdapterOptions {
+  token: string;
+  apiRoot?: string;
+  webhook?: { url: string; secret: string; port: number };
+  log: Logger;
+  menus: CommandMenus;
+  /** First delay between retries of failing start-up calls (doubles up to a minute). */
+  retryDelayMs?: number;
+  /** Long-polling timeout in seconds (Telegram allows up to 50). */
+  pollingTimeoutSeconds?: number;
+}
+
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024; // the Bot API's getFile limit
+
+/**
+ * Telegram through grammY: updates in, Replies out as HTML messages with inline keyboards, documents and photos.
+ * Long polling by default; webhook mode with the secret-token header checked. 429 and 5xx answers are retried with
+ * Telegram's delay (auto-retry); an error in one update is logged and never stops the bot.
+ */
+export class TelegramAdapter implements Adapter {
+  readonly platform = 'telegram' as const;
+  readonly capabilities: Capabilities = {
+    buttons: true,
+    forms: false,
+    edits: true,
+    files: true,
+    maxTextLength: TELEGRAM_TEXT_LIMIT,
+    maxActionLength: TELEGRAM_CALLBACK_LIMIT,
+  };
+  readonly bot: Bot;
+  private handler: IncomingHandler | undefined;
+  private server: Server | undefined;
+  private polling: Promise<void> | undefined;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Pending delays, run at once on stop so nothing waits forever. */
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
+
+  constructor(private readonly options: TelegramAdapterOptions) {
+    this.bot = new Bot(options.token, { client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowInternalServerErrors: false, rethrowHttpErrors: false }));
+    this.bot.on('message', (ctx) => this.track(this.onMessage(ctx)));
+    this.bot.on('callback_query', (ctx) => this.track(this.onCallback(ctx)));
+    this.bot.catch((err) => {
+      options.log.error({ err: err.error, update: err.ctx.update.update_id }, 'telegram update failed');
+    });
+  }
+
+  async start(handler: IncomingHandler): Promise<void> {
+    this.handler = handler;
+    await this.retrying('getMe', () => this.bot.init());
+    if (this.stopped) return;
+    this.options.log.info({ bot: this.bot.botInfo.username, mode: this.options.webhook ? 'webhook' : 'polling' }, 'telegram connected');
+    void this.retrying('setMyCommands', () => this.setCommands());
+    if (this.options.webhook) await this.startWebhook(this.options.webhook);
+    else this.startPolling();
+  }
+
+  private startPolling(): void {
+    if (this.stopped) return;
+    this.polling = this.bot
+      .start({
+        allowed_updates: ['message', 'callback_query'],
+        timeout: this.options.pollingTimeoutSeconds ?? 30,
+      })
+      .catch((err) => {
+        this.options.log.error({ err }, 'telegram polling stopped');
+        if (!this.stopped) this.later(() => this.startPolling(), this.options.retryDelayMs ?? 5000);
+      });
+  }
+
+  private async startWebhook(webhook: NonNullable<TelegramAdapterOptions['webhook']>): Promise<void> {
+    const path = new URL(webhook.url).pathname;
+    // grammY answers 401 itself when the X-Telegram-Bot-Api-Secret-Token header is missing or wrong. Handling that
+    // outlives Telegram's patience is finished after answering, so Telegram does not resend the update.
+    const callback = webhookCallback(this.bot, 'http', { secretToken: webhook.secret, onTimeout: 'return', timeoutMilliseconds: 9000 });
+    this.server = createServer((req, res) => {
+      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== path) {
+        res.writeHead(404).end();
+        return;
+      }
+      callback(req, res).catch((err: unknown) => {
+        this.options.log.warn({ err }, 'webhook request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(webhook.port, resolve));
+    await this.retrying('setWebhook', () =>
+      this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] }),
+    );
+  }
+
+  /** Port the webhook server listens on (useful when configured as 0 in tests). */
+  get webhookPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const [t, fn] of this.timers) {
+      clearTimeout(t);
+      fn();
+    }
+    this.timers.clear();
+    if (this.bot.isRunning()) await this.bot.stop();
+    await this.polling;
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async send(address: Address, reply: Reply): Promise<SentRef[]> {
+    try {
+      return await this.render(address.chatId, reply);
+    } catch (err) {
+      throw new DeliveryError(classifyTelegramError(err));
+    }
+  }
+
+  async edit(ref: SentRef, reply: TextReply): Promise<void> {
+    const text = splitForTelegram(reply.text)[0] ?? reply.text;
+    const markup = keyboard(reply.choices);
+    try {
+      await this.bot.api.editMessageText(ref.address.chatId, Number(ref.messageId), text, {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...(markup ? { reply_markup: markup } : {}),
+      });
+    } catch (err) {
+      if (err instanceof GrammyError && /message is not modified/i.test(err.description)) return;
+      throw new DeliveryError(classifyTelegramError(err));
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private async onMessage(ctx: Context): Promise<void> {
+    const msg = ctx.message!;
+    const from = msg.from;
+    if (!from || from.is_bot || !this.handler) return;
+    const group = msg.chat.type !== 'private';
+    const payload = this.payloadOf(msg, group);
+    if (!payload) return;
+    const incoming: Incoming = {
+      identity: {
+        platform: 'telegram',
+        id: String(from.id),
+        ...(from.username ? { username: from.username } : {}),
+        displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
+        ...(from.language_code ? { languageHint: from.language_code } : {}),
+      },
+      chat: {
+        platform: 'telegram',
+        chatId: String(msg.chat.id),
+        kind: group ? 'group' : 'private',
+        ...(group && 'title' in msg.chat && msg.chat.title ? { title: msg.chat.title } : {}),
+      },
+      payload,
+      capabilities: this.capabilities,
+    };
+    const replies = await this.handler.handle(incoming);
+    await this.renderAll(String(msg.chat.id), replies);
+  }
+
+  /**
+   * What a message means to the core. In groups only commands addressed to this bot count (`/help`,
+   * `/help@ThisBot`), so the bot never interrupts a conversation; in private chats everything is answered.
+   */
+  private payloadOf(msg: Message, group: boolean): Payload | undefined {
+    if (msg.text !== undefined) {
+      const looksLikeCommand = msg.text.startsWith('/');
+      const command = parseCommand(msg.text, this.bot.botInfo.username);
+      if (command) return { type: 'command', ...command };
+      if (group || looksLikeCommand) return undefined; // addressed to another bot, or group chatter
+      return { type: 'text', text: msg.text, ...(msg.entities?.length ? { formatted: entitiesToMarkup(msg.text, msg.entities) } : {}) };
+    }
+    if (group) return undefined;
+    if (msg.document) {
+      const doc = msg.document;
+      return {
+        type: 'file',
+        name: doc.file_name ?? 'file',
+        mime: doc.mime_type ?? 'application/octet-stream',
+        size: doc.file_size ?? 0,
+        read: () => this.download(doc.file_id, doc.file_size),
+      };
+    }
+    const what = msg.sticker ? 'sticker' : msg.photo ? 'photo' : msg.voice ? 'voice' : msg.video ? 'video' : msg.audio ? 'audio' : msg.location ? 'location' : 'other';
+    return { type: 'unsupported', what };
+  }
+
+  private async download(fileId: string, size: number | undefined): Promise<Uint8Array> {
+    if (size !== undefined && size > MAX_DOWNLOAD_BYTES) throw new Error('file too large for the Bot API');
+    const file = await this.bot.api.getFile(fileId);
+    if (!file.file_path) throw new Error('file has no path');
+    const root = this.options.apiRoot ?? 'https://api.telegram.org';
+    const res = await fetch(`${root}/file/bot${this.options.token}/${file.file_path}`);
+    if (!res.ok) throw new Error(`download failed: ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  private async onCallback(ctx: Context): Promise<void> {
+    const cq = ctx.callbackQuery!;
+    // Every callback is answered at once, so the button's spinner stops whatever happens next.
+    const answered = ctx.answerCallbackQuery().catch((err) => this.options.log.warn({ err }, 'answerCallbackQuery failed'));
+    const message = cq.message;
+    if (!message || cq.data === undefined || !this.handler) {
+      await answered;
+      return;
+    }
+    const chatId = String(message.chat.id);
+    // A conversation step's buttons are spent once pressed: remove them so an old step cannot be pressed twice.
+    if (cq.data.startsWith('~')) {
+      void this.bot.api.editMessageReplyMarkup(chatId, message.message_id).catch(() => undefined);
+    }
+    const from = cq.from;
+    const incoming: Incoming = {
+      identity: {
+        platform: 'telegram',
+        id: String(from.id),
+        ...(from.username ? { username: from.username } : {}),
+        displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
+        ...(from.language_code ? { languageHint: from.language_code } : {}),
+      },
+      chat: { platform: 'telegram', chatId, kind: message.chat.type === 'private' ? 'private' : 'group' },
+      payload: { type: 'action', data: cq.data },
+      capabilities: this.capabilities,
+    };
+    const replies = await this.handler.handle(incoming);
+    await answered;
+    await this.renderAll(chatId, replies);
+  }
+
+  private async renderAll(chatId: string, replies: Reply[]): Promise<void> {
+    for (const r of replies) {
+      try {
+        await this.render(chatId, r);
+      } catch (err) {
+        this.options.log.warn({ err, chat: chatId, kind: r.kind }, 'could not send a reply');
+      }
+    }
+  }
+
+  private async render(chatId: string, reply: Reply): Promise<SentRef[]> {
+    const address: Address = { platform: 'telegram', chatId };
+    switch (reply.kind) {
+      case 'text':
+      case 'form': {
+        const pieces = splitForTelegram(reply.text);
+        const markup = reply.kind === 'text' ? keyboard(reply.choices) : undefined;
+        const refs: SentRef[] = [];
+        for (let i = 0; i < pieces.length; i++) {
+          const last = i === pieces.length - 1;
+          const sent = await this.bot.api.sendMessage(chatId, pieces[i]!, {
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(last && markup ? { reply_markup: markup } : {}),
+          });
+          refs.push({ address, messageId: String(sent.message_id) });
+        }
+        return refs;
+      }
+      case 'file':
+      case 'image': {
+        const input = new InputFile(reply.file.data, reply.file.name);
+        const caption = reply.caption && telegramLength(reply.caption) <= TELEGRAM_CAPTION_LIMIT ? reply.caption : undefined;
+        const extra = caption ? { caption, parse_mode: 'HTML' as const } : {};
+        const sent = reply.kind === 'image' ? await this.bot.api.sendPhoto(chatId, input, extra) : await this.bot.api.sendDocument(chatId, input, extra);
+        const refs = [{ address, messageId: String(sent.message_id) }];
+        // A caption too long for Telegram's 1,024 characters follows as its own message rather than being cut.
+        if (reply.caption && !caption) refs.push(...(await this.render(chatId, { kind: 'text', text: reply.caption as Markup })));
+        return refs;
+      }
+    }
+  }
+
+  /**
+   * Command menus per language: guests' commands for everyone, and each member's own (wider) menu in their
+   * private chat, since Telegram scopes menus by chat, not by role.
+   */
+  private async setCommands(): Promise<void> {
+    const menus = this.options.menus;
+    const toTelegram = (cmds: ReturnType<CommandMenus['commandMenu']>) =>
+      cmds.slice(0, 100).map((c) => ({ command: c.name, description: c.description.slice(0, 256) || c.name }));
+    await this.bot.api.setMyCommands(toTelegram(menus.commandMenu('guest', 'lv')));
+    for (const lng of LANGUAGES) {
+      await this.bot.api.setMyCommands(toTelegram(menus.commandMenu('guest', lng)), { language_code: lng });
+    }
+    for (const account of await menus.privilegedAccounts('telegram')) {
+      if (this.stopped) return;
+      await this.bot.api.setMyCommands(toTelegram(menus.commandMenu(account.role, account.language)), {
+        scope: { type: 'chat', chat_id: Number(account.id) },
+      });
+    }
+  }
+
+  /** Refreshes one account's command menu after its role or language changed. */
+  async refreshMenu(accountId: string, role: Parameters<CommandMenus['commandMenu']>[0], language: Parameters<CommandMenus['commandMenu']>[1]): Promise<void> {
+    const cmds = this.options.menus.commandMenu(role, language).map((c) => ({ command: c.name, description: c.description.slice(0, 256) || c.name }));
+    await this.bot.api.setMyCommands(cmds, { scope: { type: 'chat', chat_id: Number(accountId) } }).catch((err) => {
+      this.options.log.warn({ err }, 'could not refresh a command menu');
+    });
+  }
+
+  /** Runs a start-up call until it works (or the adapter stops), logging each failure; never fatal. */
+  private async retrying(what: string, call: () => Promise<unknown>): Promise<void> {
+    let delay = this.options.retryDelayMs ?? 1000;
+    while (!this.stopped) {
+      try {
+        await call();
+        return;
+      } catch (err) {
+        this.options.log.warn({ err, call: what, retryInMs: delay }, 'telegram start-up call failed; retrying');
+        await new Promise<void>((resolve) => this.later(resolve, delay));
+        delay = Math.min(delay * 2, 60_000);
+      }
+    }
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.set(t, fn);
+  }
+}

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeTelegram } from '../fakes/telegram-bot-api.ts';
+import { TelegramDriver } from '../helpers/telegram-driver.ts';
+import { testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
+
+type TestApp = Awaited<ReturnType<typeof testApp>>;
+let app: TestApp | undefined;
+let driver: TelegramDriver | undefined;
+afterEach(async () => {
+  await app?.stop(); // the bot stops before the fake: grammY confirms the last offset on stop
+  await driver?.fake.stop();
+  app = undefined;
+  driver = undefined;
+});
+
+const text = TelegramDriver.text;
+
+describe('Telegram adapter against a fake Bot API (real grammY, long polling)', () => {
+  it('registers a newcomer through inline buttons, every callback answered', async () => {
+    app = await testApp();
+    driver = await TelegramDriver.start(app);
+    const greeting = await driver.say(11, '/start', { languageCode: 'lv' });
+    expect(text(greeting)).toContain('Izvēlieties valodu');
+    expect(greeting[0]!.parseMode).toBe('HTML');
+    expect(text(await driver.press(11, 'English'))).toContain('What is your role');
+    await driver.press(11, 'Regional expert');
+    await driver.press(11, 'Latgale');
+    await driver.press(11, 'Daugavpils');
+    expect(text(await driver.press(11, 'Confirm'))).toContain('waiting for a coordinator');
+    const answered = driver.fake.callsTo('answerCallbackQuery').length;
+    expect(answered).toBe(driver.fake.calls.filter((c) => c.method === 'answerCallbackQuery').length);
+    expect(answered).toBeGreaterThanOrEqual(5);
+    const person = await app.database.db.selectFrom('persons').selectAll().where('requested_role', '=', 'expert').executeTakeFirstOrThrow();
+    expect(person.municipality).toBe('daugavpils');
+  });
+
+  it('answers /help in the language Telegram reports, until the person chooses one', async () => {
+    app = await testApp();
+    driver = await TelegramDriver.start(app);
+    expect(text(await driver.say(21, '/help', { languageCode: 'lv' }))).toContain('Jums pieejamās komandas');
+    expect(text(await driver.say(22, '/help', { languageCode: 'en-GB' }))).toContain('Commands you can use');
+    expect(text(await driver.say(23, '/help', { languageCode: 'ru' }))).toContain('Доступные вам команды');
+    expect(text(await driver.say(24, '/help', { languageCode: 'de' }))).toContain('Jums pieejamās komandas');
+    await driver.say(23, '/language en', { languageCode: 'ru' });
+    expect(text(await driver.say(23, '/help', { languageCode: 'ru' }))).toContain('Commands you can use');
+  });
+
+  it('sets the command menu for each language, and a wider one in each member’s own chat', async () => {
+    app = await testApp();
+    await new TestUser(app, { platform: 'telegram', id: '31', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'ru');
+    driver = await TelegramDriver.start(app);
+    await driver.fake.waitFor(() => driver!.fake.commandsFor({ type: 'chat', chat_id: 31 }), 10_000);
+    const names = (cmds: Array<{ command: string }> | undefined) => (cmds ?? []).map((c) => c.command);
+    expect(names(driver.fake.commandsFor({ type: 'default' }, 'lv'))).toContain('help');
+    expect(driver.fake.commandsFor({ type: 'default' }, 'ru')!.find((c) => c.command === 'help')!.description).toBe('Что я умею: список команд');
+    expect(names(driver.fake.commandsFor({ type: 'default' }, 'en'))).not.toContain('announce');
+    expect(names(driver.fake.commandsFor({ type: 'chat', chat_id: 31 }))).toContain('announce');
+  });
+
+  it('retries a failing start-up call instead of giving up', async () => {
+    app = await testApp();
+    const fake = await FakeTelegram.start({ botUsername: 'roma_network_bot' });
+    fake.failNext('setMyCommands', { status: 500 }, { count: 1 });
+    driver = await TelegramDriver.start(app, { fake });
+    await fake.waitFor(() => fake.commandsFor({ type: 'default' }, 'lv'), 10_000);
+    expect(fake.callsTo('setMyCommands').filter((c) => !c.ok).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('says an old button has expired and offers a fresh menu; stickers get a hint', async () => {
+    app = await testApp();
+    driver = await TelegramDriver.start(app);
+    await driver.say(41, '/start', { languageCode: 'en' });
+    const old = driver.fake.messagesTo(41).find((m) => m.replyMarkup)!;
+    await driver.say(41, '/cancel');
+    const since = driver.fake.sent.length;
+    driver.fake.userPresses({ userId: 41, message: old, button: 'English', force: true });
+    const reply = await driver.collect(41, since, 1);
+    expect(text(reply)).toMatch(/no longer active/);
+    expect(reply[0]!.replyMarkup).toBeDefined();
+    const s2 = driver.fake.sent.length;
+    driver.fake.userSends({ userId: 41, kind: 'sticker' });
+    expect(text(await driver.collect(41, s2, 1))).toMatch(/only text and buttons/);
+  });
+
+  it('keeps running after an update whose reply fails, and escapes what users type', async () => {
+    app = await testApp();
+    driver = await TelegramDriver.start(app);
+    driver.fake.failNext('sendMessage', { status: 400, description: 'Bad Request: message is too long' }, { chatId: 51 });
+    driver.fake.userSays({ userId: 51, text: '/help' });
+    await driver.fake.waitFor(() => driver!.fake.calls.some((c) => c.method === 'sendMessage' && !c.ok), 10_000);
+    expect(text(await driver.say(51, '/language <b>&amp;</b>'))).toContain('<b>&amp;</b>');
+  });
+
+  it('retries a 429 with Telegram’s retry_after and delivers', async () => {
+    app = await testApp();
+    driver = await TelegramDriver.start(app);
+    driver.fake.failNext('sendMessage', { status: 429, retryAfter: 1 }, { chatId: 61 });
+    const r = await driver.say(61, '/help');
+    expect(text(r)).toContain('Jums pieejamās komandas');
+    expect(driver.fake.callsTo('sendMessage').filter((c) => c.status === 429)).toHaveLength(1);
+  });
+
+  it('in a group answers only commands addressed to it, and lets a coordinator register the group', async () => {
+    app = await testApp();
+    await new TestUser(app, { platform: 'telegram', id: '71', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
+    driver = await TelegramDriver.start(app);
+    const group = { id: -1001234, type: 'supergroup' as const, title: 'Kurzemes eksperti' };
+    const since = driver.fake.sent.length;
+    driver.fake.userSays({ userId: 72, text: 'hello everyone', chat: group });
+    driver.fake.userSays({ userId: 72, text: '/help@some_other_bot', chat: group });
+    const r = await driver.say(72, '/help@roma_network_bot', { chat: group });
+    expect(driver.fake.sent.slice(since).filter((m) => m.chatId === group.id)).toHaveLength(1);
+    expect(text(r)).toContain('/start');
+    expect(text(await driver.say(71, '/register_group', { chat: group }))).toContain('Kurzemes eksperti');
+    const chats = await app.database.db.selectFrom('audience_chats').selectAll().execute();
+    expect(chats).toMatchObject([{ platform: 'telegram', chat_id: String(group.id), title: 'Kurzemes eksperti' }]);
+  });
+
+  it('delivers a coordinator’s announcement to several users, with their formatting, and marks blocked ones', async () => {
+    app = await testApp({ now: '2026-11-20T10:00:00Z' });
+    for (const id of ['81', '82', '83']) await new TestUser(app, { platform: 'telegram', id, caps: TELEGRAM_CAPS }).as('expert', 'talsi', 'lv');
+    await new TestUser(app, { platform: 'telegram', id: '80', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
+    driver = await TelegramDriver.start(app);
+    driver.fake.blockUser(83);
+    await driver.say(80, '/announce');
+    const since = driver.fake.sent.length;
+    driver.fake.userSays({ userId: 80, text: 'Visit to Talsi on 3 July', entities: [{ type: 'bold', offset: 0, length: 14 }] });
+    await driver.collect(80, since, 1);
+    await driver.press(80, 'Visit');
+    await driver.press(80, 'Everyone');
+    await driver.press(80, 'All platforms');
+    await driver.press(80, 'Now');
+    await driver.press(80, 'No file');
+    await driver.press(80, 'Send now');
+    const got81 = await driver.fake.waitForMessage(81, 'Visit to Talsi');
+    await driver.fake.waitForMessage(82, 'Visit to Talsi');
+    expect(got81.text).toContain('<b>Visit to Talsi</b> on 3 July');
+    const report = await driver.fake.waitForMessage(80, /Report/);
+    expect(report.plainText).toContain('Delivered: 3 of 4');
+    expect(report.plainText).toContain('Unreachable (blocked the bot or left): 1');
+  });
+});
+
+describe('Telegram adapter in webhook mode', () => {
+  it('takes updates Telegram posts with the secret header and refuses requests without it', async () => {
+    app = await testApp();
+    driver = await TelegramDriver.start(app, { webhook: { secret: 'hunter2-secret' } });
+    const info = await driver.fake.waitFor(() => (driver!.fake.webhookInfo.url ? (driver!.fake.webhookInfo as { url: string }) : undefined), 10_000);
+    expect(info.url).toMatch(/\/telegram$/);
+    expect(text(await driver.say(91, '/help'))).toContain('Jums pieejamās komandas');
+    const update = { update_id: 1, message: { message_id: 1, date: 0, chat: { id: 92, type: 'private' }, from: { id: 92, is_bot: false, first_name: 'X' }, text: '/help' } };
+    const noSecret = await fetch(info.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(update) });
+    expect(noSecret.status).toBe(401);
+    const wrong = await fetch(info.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'nope' }, body: JSON.stringify(update) });
+    expect(wrong.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(driver.fake.messagesTo(92)).toHaveLength(0);
+  });
+});
