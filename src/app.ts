@@ -59,7 +59,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
   const database = options.database ?? (await openDatabase(config.database));
-  await migrateToLatest(database.db);
+  await migrateToLatest(database.db, database.schema);
 
   const i18n = await createI18n();
   const municipalities = Municipalities.load();
@@ -75,7 +75,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
   registry.add(ideasFeature(deps));
-  const announcements = announcementsFeature(deps, options.announcements);
+  const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements });
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);
 

@@ -43,6 +43,7 @@ const Env = z.object({
   CONSOLE_FILES_DIR: optional,
   HTTP_PORT: int(0, 65535, 0),
   ANNOUNCE_GRACE_HOURS: int(0, 24 * 14, 6),
+  OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
 });
 
 export interface Config {
@@ -60,6 +61,8 @@ export interface Config {
   /** Port for /healthz and /metrics; 0 means no HTTP server for them. */
   httpPort: number;
   announceGraceMs: number;
+  /** How long a delivery claimed by a worker that stopped answering waits before another worker takes it. */
+  outboxLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -115,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     consoleFilesDir: e.CONSOLE_FILES_DIR ?? 'data/console-files',
     httpPort: e.HTTP_PORT,
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
+    outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
   };
 }

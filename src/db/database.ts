@@ -11,6 +11,8 @@ export interface Database {
   dialect: DialectName;
   /** Where the data lives, for logs and backups (a file path, or the server without its password). */
   location: string;
+  /** The PostgreSQL schema holding the bot's tables, when not the default. */
+  schema?: string;
   /** The raw SQLite handle, for the online backup and integrity checks; undefined on PostgreSQL. */
   sqlite?: SQLite.Database;
   close(): Promise<void>;
@@ -56,5 +58,5 @@ export function openSqlite(file: string): Database {
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'sqlite') return openSqlite(target.file);
   const { openPostgres } = await import('./postgres.ts');
-  return openPostgres(target.url);
+  return await openPostgres(target.url);
 }

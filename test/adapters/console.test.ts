@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/harness.ts';
+import { ON_POSTGRES, tempDir, testDatabaseUrl } from '../helpers/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -12,7 +12,7 @@ function runConsole(input: string, args: string[] = [], env: Record<string, stri
     cwd: ROOT,
     input,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `sqlite:${join(dir, 'bot.sqlite')}`, CONSOLE_FILES_DIR: join(dir, 'files'), ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: testDatabaseUrl(dir), CONSOLE_FILES_DIR: join(dir, 'files'), ...env },
     timeout: 60_000,
   });
   return { ...result, dir };
@@ -67,6 +67,6 @@ describe('console adapter (a real process with piped stdin)', () => {
     expect(r.stdout).toContain('par garu');
     expect(r.stdout).toContain('/nope nepazīstu');
     expect(r.stdout).toContain('Jums pieejamās komandas');
-    expect(existsSync(join(r.dir, 'bot.sqlite'))).toBe(true);
+    if (!ON_POSTGRES) expect(existsSync(join(r.dir, 'bot.sqlite'))).toBe(true);
   });
 });

@@ -1,13 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type App, createApp } from '../../src/app.ts';
 import type { Role } from '../../src/core/access.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { toPlain } from '../../src/core/markup.ts';
 import type { Capabilities, Choice, Incoming, Payload, Platform, Reply } from '../../src/core/types.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { openSqlite } from '../../src/db/database.ts';
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { type Database, openSqlite } from '../../src/db/database.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
+import { workerDatabaseUrl } from './pg-global-setup.ts';
 import type { AnnouncementsOptions } from '../../src/features/announcements/service.ts';
 
 export const CONSOLE_CAPS: Capabilities = { buttons: false, forms: false, edits: false, files: true, maxTextLength: 100_000, maxActionLength: 4096 };
@@ -16,6 +20,45 @@ export const DISCORD_CAPS: Capabilities = { buttons: true, forms: true, edits: t
 
 export function tempDir(prefix = 'bot-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * The suite runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set (`npm run test:pg`). Each test
+ * app then gets its own schema in that database, named after its file, so apps sharing a "file" share the schema.
+ */
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL?.startsWith('postgres')
+  ? workerDatabaseUrl(process.env.TEST_DATABASE_URL, process.env.VITEST_POOL_ID ?? '1')
+  : undefined;
+export const ON_POSTGRES = TEST_PG_URL !== undefined;
+
+function schemaFor(key: string): string {
+  return `t_${createHash('sha1').update(key).digest('hex').slice(0, 16)}`;
+}
+
+/** The DATABASE_URL for a bot process a test spawns: a SQLite file in `dir`, or a schema of the test PostgreSQL. */
+export function testDatabaseUrl(dir: string): string {
+  if (!TEST_PG_URL) return `sqlite:${join(dir, 'bot.sqlite')}`;
+  const u = new URL(TEST_PG_URL);
+  u.searchParams.set('schema', schemaFor(resolve(dir)));
+  return u.toString();
+}
+
+/** Opens the database a test (or a process it spawned) uses. */
+export async function openTestDatabase(dirOrFile: string | undefined): Promise<Database> {
+  if (!TEST_PG_URL) return openSqlite(dirOrFile === undefined ? ':memory:' : dirOrFile.endsWith('.sqlite') ? dirOrFile : join(dirOrFile, 'bot.sqlite'));
+  const key = dirOrFile ? resolve(dirOrFile.endsWith('.sqlite') ? dirname(dirOrFile) : dirOrFile) : `${process.pid}-${Math.random()}`;
+  const u = new URL(TEST_PG_URL);
+  u.searchParams.set('schema', schemaFor(key));
+  const db = await openPostgres(u.toString());
+  if (!dirOrFile) {
+    // An app of its own: its schema goes when it closes.
+    const close = db.close;
+    db.close = async () => {
+      await sql`drop schema if exists ${sql.id(u.searchParams.get('schema')!)} cascade`.execute(db.db).catch(() => undefined);
+      await close();
+    };
+  }
+  return db;
 }
 
 export interface TestAppOptions {
@@ -41,7 +84,7 @@ export const FAST_LIMITS: AnnouncementsOptions['limits'] = {
 export async function testApp(options: TestAppOptions = {}): Promise<App & { clock: ManualClock }> {
   const clock = new ManualClock(options.now ?? '2021-05-20T09:00:00Z');
   const config: Config = loadConfig({ ...(options.env ?? {}) });
-  const database = openSqlite(options.dbFile ?? ':memory:');
+  const database = await openTestDatabase(options.dbFile);
   const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements } });
   return app as App & { clock: ManualClock };
 }

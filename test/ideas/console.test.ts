@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/harness.ts';
+import { openTestDatabase, tempDir, testDatabaseUrl } from '../helpers/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const VISIT = '2031-03-12-valmiera';
@@ -15,45 +14,46 @@ function run(dir: string, args: string[], input = '') {
     cwd: ROOT,
     input,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `sqlite:${join(dir, 'bot.sqlite')}`, CONSOLE_FILES_DIR: join(dir, 'files') },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: testDatabaseUrl(dir), CONSOLE_FILES_DIR: join(dir, 'files') },
     timeout: 60_000,
   });
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
 }
 
-/** Adds a published visit straight into the SQLite file, filling only the columns the schema requires. */
-function insertVisit(file: string) {
-  const db = new Database(file);
+/** Adds a published visit straight into the database the processes use (SQLite file or PostgreSQL schema). */
+async function insertVisit(dir: string) {
+  const database = await openTestDatabase(dir);
   try {
-    const known: Record<string, unknown> = {
-      id: VISIT,
-      format: 'visit',
-      place: 'Valmiera',
-      municipality: 'valmiera',
-      title: 'Pieredzes apmaiņas vizīte Valmierā',
-      starts_on: '2031-03-12',
-      ends_on: '2031-03-13',
-      origin: 'chat',
-      published_at: '2026-01-01T00:00:00.000Z',
-      created_at: '2026-01-01T00:00:00.000Z',
-      updated_at: '2026-01-01T00:00:00.000Z',
-    };
-    const columns = db.prepare('select name, "notnull" as nn, dflt_value as d, pk from pragma_table_info(?)').all('visits') as Array<{ name: string; nn: number; d: unknown; pk: number }>;
-    const missing = columns.filter((c) => (c.nn || c.pk) && c.d === null && !(c.name in known)).map((c) => c.name);
-    expect(missing, 'visits columns this test does not know').toEqual([]);
-    const names = Object.keys(known).filter((k) => columns.some((c) => c.name === k));
-    db.prepare(`insert into visits (${names.join(', ')}) values (${names.map((n) => `@${n}`).join(', ')})`).run(known);
+    await database.db
+      .insertInto('visits')
+      .values({
+        id: VISIT,
+        format: 'visit',
+        place: 'Valmiera',
+        municipality: 'valmiera',
+        title: 'Pieredzes apmaiņas vizīte Valmierā',
+        starts_on: '2031-03-12',
+        ends_on: '2031-03-13',
+        summary: null,
+        source: null,
+        origin: 'chat',
+        published_at: '2026-01-01T00:00:00.000Z',
+        created_by: null,
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:00.000Z',
+      } as never)
+      .execute();
   } finally {
-    db.close();
+    await database.close();
   }
 }
 
 describe('five ideas through the console adapter (real processes, piped stdin)', () => {
-  it('coordinator opens collection, an expert submits by typing, the coordinator gets the report and exports', () => {
+  it('coordinator opens collection, an expert submits by typing, the coordinator gets the report and exports', async () => {
     const dir = tempDir();
     run(dir, ['src/db/migrate-cli.ts']);
-    insertVisit(join(dir, 'bot.sqlite'));
+    await insertVisit(dir);
 
     const opened = run(dir, ['src/main.ts', '--as', 'coordinator'], `/ideas_open ${VISIT}\n`);
     expect(opened).toContain('Pieredzes apmaiņas vizīte Valmierā, 2031. gada 12. marts: ideju vākšana atvērta.');

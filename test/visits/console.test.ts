@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ical, { type VEvent } from 'node-ical';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/harness.ts';
+import { tempDir, testDatabaseUrl } from '../helpers/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -13,7 +13,7 @@ function runConsole(input: string, role: string, dir: string) {
     cwd: ROOT,
     input,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `sqlite:${join(dir, 'bot.sqlite')}`, CONSOLE_FILES_DIR: join(dir, 'files') },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: testDatabaseUrl(dir), CONSOLE_FILES_DIR: join(dir, 'files') },
     timeout: 60_000,
   });
   expect(r.status, r.stderr).toBe(0);

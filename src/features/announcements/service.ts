@@ -37,6 +37,7 @@ export class AnnouncementsService {
   private readonly dirty = new Set<string>();
   private progressTimer: NodeJS.Timeout | undefined;
   private lastProgress = 0;
+  private flushing: Promise<void> = Promise.resolve();
   private readonly renderCache = new Map<string, { a: AnnouncementRow; at: number }>();
 
   constructor(
@@ -163,8 +164,16 @@ export class AnnouncementsService {
     this.progressTimer.unref();
   }
 
-  /** Edits the progress messages of changed runs; finishes runs with nothing left to send. */
-  async flushProgress(): Promise<void> {
+  /**
+   * Edits the progress messages of changed runs; finishes runs with nothing left to send. Flushes run one after
+   * another, so a caller waiting on one also waits for a flush already under way.
+   */
+  flushProgress(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow()).catch((err) => this.deps.log.warn({ err }, 'progress flush failed'));
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
     this.lastProgress = Date.now();
     const runs = [...this.dirty];
     this.dirty.clear();
