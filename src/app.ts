@@ -8,6 +8,7 @@ import { Registry } from './core/router.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { accessFeature, AuditLog } from './features/access/index.ts';
 import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
 import type { AnnouncementsOptions } from './features/announcements/service.ts';
 import type { FeatureDeps } from './features/deps.ts';
@@ -46,6 +47,8 @@ export interface App {
   people: PeopleService;
   municipalities: Municipalities;
   announcements: AnnouncementsService;
+  /** Who did what, when: role changes, announcements, reloads, exports, erasures (`/audit`). */
+  audit: AuditLog;
   /** Starts the adapters, then the features' background work. */
   start(adapters: Adapter[]): Promise<void>;
   /** Stops adapters (finishing work in flight), background work, then closes the database. Safe to call twice. */
@@ -68,9 +71,18 @@ export async function createApp(options: AppOptions): Promise<App> {
   const messenger = new Messenger();
   const registry = new Registry();
 
-  const deps: FeatureDeps = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, people, municipalities, registry, config };
-  registry.add(peopleFeature({ people, municipalities, registry }));
-  registry.add(programmesFeature(deps));
+  const audit = new AuditLog(database.db, clock, log, (id) => people.effectiveRole(id));
+  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, people, municipalities, registry, config, audit };
+  // Trust (roles, invites, linking, directory, privacy, audit): made first, registered after the others, because
+  // registration hands role requests and `/start CODE` to it.
+  const access = accessFeature(deps);
+  registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart }));
+  registry.add(
+    programmesFeature(deps, {
+      onReload: (r) =>
+        audit.record({ actor: r.by, action: 'catalogue.reload', details: { ok: r.ok, count: r.count, added: r.added.length, changed: r.changed.length, removed: r.removed.length, errors: r.errors.length } }),
+    }),
+  );
   // A published visit can be announced to the network: the announcements feature offers it.
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
@@ -78,6 +90,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements });
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);
+  registry.add(access);
 
   const core = new BotCore({
     db: database.db,
@@ -107,6 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     people,
     municipalities,
     announcements: announcements.service,
+    audit,
     async start(list) {
       adapters = list;
       for (const adapter of adapters) {

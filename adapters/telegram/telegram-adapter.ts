@@ -310,6 +310,16 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
+  /** `https://t.me/<bot>?start=PAYLOAD`: opens the chat with the bot and sends `/start PAYLOAD` (invites). */
+  startLink(payload: string): string | undefined {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(payload)) return undefined;
+    try {
+      return `https://t.me/${this.bot.botInfo.username}?start=${payload}`;
+    } catch {
+      return undefined; // not connected yet: grammY knows the bot's name only after getMe
+    }
+  }
+
   /** Refreshes one account's command menu after its role or language changed. */
   async refreshMenu(accountId: string, role: Parameters<CommandMenus['commandMenu']>[0], language: Parameters<CommandMenus['commandMenu']>[1]): Promise<void> {
     const cmds = this.options.menus.commandMenu(role, language).map((c) => ({ command: c.name, description: c.description.slice(0, 256) || c.name }));

@@ -20,6 +20,13 @@ export interface Adapter {
   send(address: Address, reply: Reply): Promise<SentRef[]>;
   /** Replaces the text of a message sent earlier (progress in place). */
   edit?(ref: SentRef, reply: TextReply): Promise<void>;
+  /**
+   * A link that opens a private chat with the bot and sends `/start PAYLOAD` (Telegram's deep link
+   * `https://t.me/<bot>?start=PAYLOAD`); undefined where the platform has none or the bot's name is not known yet.
+   */
+  startLink?(payload: string): string | undefined;
+  /** Shows an account the command menu of its (new) role and language, where the platform keeps one per chat. */
+  refreshMenu?(accountId: string, role: Role, language: Language): Promise<void>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Adapter } from './adapter.ts';
 import { DeliveryError } from './adapter.ts';
-import type { Address, Platform, Reply, SentRef, TextReply } from './types.ts';
+import type { Role } from './access.ts';
+import type { Address, Language, Platform, Reply, SentRef, TextReply } from './types.ts';
 
 /**
  * The core's way to speak first (notices, announcements, reminders) without knowing any platform: it finds the
@@ -36,6 +37,16 @@ export class Messenger {
     if (!adapter) throw new DeliveryError({ kind: 'retry', reason: `${address.platform} adapter is not running` });
     const prepared = this.prepare && reply.kind === 'text' && reply.choices?.length && !address.group ? await this.prepare(address, reply) : reply;
     return adapter.send(address, prepared);
+  }
+
+  /** A deep link that starts the bot with `/start PAYLOAD` on that platform, where it has such links and is running. */
+  startLink(platform: Platform, payload: string): string | undefined {
+    return this.adapters.get(platform)?.startLink?.(payload);
+  }
+
+  /** Refreshes one account's command menu after its role or language changed; a no-op where menus are global. */
+  async refreshMenu(address: Address, role: Role, language: Language): Promise<void> {
+    await this.adapters.get(address.platform)?.refreshMenu?.(address.chatId, role, language);
   }
 
   /** Edits in place where the platform can; returns false where it cannot (the caller may send anew). */

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
 import type { Ctx } from './context.ts';
 import type { FlowDef } from './flows.ts';
@@ -47,6 +49,20 @@ export interface MenuItem {
   order: number;
 }
 
+/**
+ * What a feature stores about a person, for privacy: `/mydata` gathers every feature's `export`, `/forget` runs
+ * every feature's `erase` in one transaction, and linking two accounts runs every `merge` in one transaction (rows of
+ * `fromId` become `intoId`'s; `fromId` is deleted afterwards). `db` is the transaction; features use it, never their
+ * own connection, so all of it happens or none.
+ */
+export interface PersonalData {
+  /** Everything stored about the person, as plain JSON (no other person's names). */
+  export(personId: string, db: Kysely<DB>): Promise<unknown>;
+  /** Deletes the person's rows, or makes them anonymous where the network keeps the content (idea lists). */
+  erase(personId: string, db: Kysely<DB>): Promise<void>;
+  merge(fromId: string, intoId: string, db: Kysely<DB>): Promise<void>;
+}
+
 /** A capability of the bot: its commands, buttons, conversations and background work. */
 export interface Feature {
   name: string;
@@ -55,6 +71,8 @@ export interface Feature {
   flows?: FlowDef[];
   textHandlers?: TextHandler[];
   menu?: MenuItem[];
+  /** Rows this feature keeps about people: exported by /mydata, erased by /forget, merged by /link. */
+  personalData?: PersonalData;
   /** Background work (schedulers, workers); started after the adapters. */
   start?(): Promise<void> | void;
   stop?(): Promise<void> | void;

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { DialectName } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import type { I18nService } from '../i18n/index.ts';
+import type { AuditLog } from './access/audit.ts';
 import type { Municipalities } from './people/municipalities.ts';
 import type { PeopleService } from './people/people-service.ts';
 
@@ -22,4 +23,6 @@ export interface FeatureDeps {
   municipalities: Municipalities;
   registry: Registry;
   config: Config;
+  /** Who did what, when (role changes, announcements, reloads, exports, erasures). Optional for partial test set-ups. */
+  audit?: AuditLog;
 }

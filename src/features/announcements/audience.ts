@@ -38,8 +38,9 @@ export interface ResolvedAudience {
 
 /**
  * Who an announcement reaches, decided when it runs (not when it was written), so people who joined or left
- * in between are counted right. Each person gets one address: their most recently used account on the
- * allowed platforms. Unsubscribed people are left out and counted.
+ * in between are counted right. Each person gets one address: the account on the platform they prefer (chosen
+ * after linking accounts), else their most recently used account, on the allowed platforms. Unsubscribed people
+ * are left out and counted.
  */
 export async function resolveAudience(
   db: Kysely<DB>,
@@ -56,7 +57,7 @@ export async function resolveAudience(
 
   let q = db
     .selectFrom('persons')
-    .select(['persons.id', 'persons.language', 'persons.role'])
+    .select(['persons.id', 'persons.language', 'persons.role', 'persons.preferred_platform'])
     .where('persons.registered_at', 'is not', null);
   const memberRoles = [...MEMBER_ROLES];
   switch (target.type) {
@@ -92,7 +93,7 @@ export async function resolveAudience(
       const extra = await db
         .selectFrom('identities')
         .innerJoin('persons', 'persons.id', 'identities.person_id')
-        .select(['persons.id', 'persons.language', 'persons.role'])
+        .select(['persons.id', 'persons.language', 'persons.role', 'persons.preferred_platform'])
         .where('identities.key', 'in', adminKeys)
         .execute();
       for (const p of extra) if (!known.has(p.id)) people.push(p), known.add(p.id);
@@ -107,6 +108,7 @@ export async function resolveAudience(
     for (const r of rows) optedOut.add(r.person_id);
   }
 
+  const preferred = new Map(people.map((p) => [p.id, p.preferred_platform]));
   const addresses = new Map<string, { platform: Platform; chatId: string }>();
   for (const chunk of chunks(ids, 500)) {
     let iq = db.selectFrom('identities').select(['person_id', 'key', 'platform', 'last_seen_at']).where('person_id', 'in', chunk);
@@ -117,7 +119,10 @@ export async function resolveAudience(
     for (const r of rows) {
       const current = addresses.get(r.person_id);
       const chatId = r.key.slice(r.platform.length + 1);
-      if (!current || (current.platform === 'console' && r.platform !== 'console')) addresses.set(r.person_id, { platform: r.platform as Platform, chatId });
+      // The platform the person chose (after linking accounts) wins; else the most recently used chat platform.
+      const wanted = preferred.get(r.person_id);
+      const better = !current || (wanted ? r.platform === wanted && current.platform !== wanted : current.platform === 'console' && r.platform !== 'console');
+      if (better) addresses.set(r.person_id, { platform: r.platform as Platform, chatId });
     }
   }
 

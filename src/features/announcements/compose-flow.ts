@@ -372,10 +372,12 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
         if (s.editing) {
           const ok = await service.store.update(s.editing, draft, ctx.now);
           if (!ok) return { replies: [text(ctx.tr.t('announcements:compose.too_late'), ctx.menu())], done: true };
+          await deps.audit?.byCtx(ctx, 'announcement.update', null, { announcement: s.editing, kind: draft.kind, audience: draft.audience.target.type, schedule: draft.schedule.type });
           if (draft.schedule.type === 'now') await service.tickNow();
           return { replies: [text(ctx.tr.t('announcements:compose.updated'))], done: true };
         }
-        await service.store.create(draft, { personId: ctx.person.id, report: ctx.incoming.chat, language: ctx.tr.lng }, ctx.now);
+        const created = await service.store.create(draft, { personId: ctx.person.id, report: ctx.incoming.chat, language: ctx.tr.lng }, ctx.now);
+        await deps.audit?.byCtx(ctx, 'announcement.create', null, { announcement: created.id, kind: draft.kind, audience: draft.audience.target.type, schedule: draft.schedule.type });
         if (draft.schedule.type === 'now') {
           await service.tickNow();
           return { replies: [text(ctx.tr.t('announcements:compose.sending'))], done: true };

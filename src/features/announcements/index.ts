@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { members, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import type { Markup } from '../../core/markup.ts';
-import type { Feature } from '../../core/router.ts';
+import { sql } from 'kysely';
+import type { Feature, PersonalData } from '../../core/router.ts';
 import { formatInstant } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
@@ -189,6 +190,7 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
         access: [staff],
         async handle(ctx, [id]) {
           const ok = id ? await service.store.cancel(id, ctx.now) : false;
+          if (ok) await deps.audit?.byCtx(ctx, 'announcement.cancel', null, { announcement: id });
           return [text(ctx.tr.t(ok ? 'announcements:list.cancelled' : 'announcements:compose.too_late'))];
         },
       },
@@ -198,12 +200,66 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
         access: [staff],
         async handle(ctx, [runId]) {
           const ok = runId ? await service.stopRun(runId) : false;
+          if (ok) await deps.audit?.byCtx(ctx, 'announcement.stop', null, { run: runId });
           return [text(ctx.tr.t(ok ? 'announcements:list.stopped' : 'announcements:list.not_running'))];
         },
       },
     ],
     menu: [{ label: 'announcements:menu.announce', command: 'announce', order: 60 }],
+    personalData: announcementsPersonalData(),
     start: () => service.start(),
     stop: () => service.stop(),
+  };
+}
+
+/**
+ * Personal data of announcements: a member's opt-outs; a coordinator's announcements (their text is the network's
+ * and stays, without the author) and the groups they registered; the delivery records addressed to the person.
+ * Erasing cancels what was still to be sent to them and removes their address from the records (the counts stay).
+ */
+function announcementsPersonalData(): PersonalData {
+  return {
+    async export(personId, db) {
+      const optouts = await db.selectFrom('announcement_optouts').select(['kind', 'created_at']).where('person_id', '=', personId).execute();
+      const written = await db
+        .selectFrom('announcements')
+        .select(['id', 'kind', 'text', 'status', 'created_at', 'next_run_at'])
+        .where('created_by', '=', personId)
+        .execute();
+      const received = await db
+        .selectFrom('outbox')
+        .innerJoin('announcement_runs', 'announcement_runs.id', 'outbox.run_id')
+        .select(['announcement_runs.announcement_id', 'outbox.platform', 'outbox.status', 'outbox.updated_at'])
+        .where('outbox.person_id', '=', personId)
+        .execute();
+      const groups = await db.selectFrom('audience_chats').select(['platform', 'title', 'created_at']).where('registered_by', '=', personId).execute();
+      return { unsubscribed: optouts, announcementsWritten: written, deliveries: received, groupsRegistered: groups };
+    },
+    async erase(personId, db) {
+      await db.deleteFrom('announcement_optouts').where('person_id', '=', personId).execute();
+      await db.updateTable('outbox').set({ status: 'cancelled', error: 'erased' }).where('person_id', '=', personId).where('status', '=', 'pending').execute();
+      await db
+        .updateTable('outbox')
+        .set({ person_id: null, chat_id: sql<string>`'erased-' || cast(id as text)` })
+        .where('person_id', '=', personId)
+        .execute();
+      // Their scheduled announcements still go out; the progress and report have nobody to go to.
+      await db.updateTable('announcements').set({ created_by: null, report_chat_id: '' }).where('created_by', '=', personId).execute();
+      await db.updateTable('audience_chats').set({ registered_by: null }).where('registered_by', '=', personId).execute();
+    },
+    async merge(fromId, intoId, db) {
+      const theirs = await db.selectFrom('announcement_optouts').selectAll().where('person_id', '=', fromId).execute();
+      for (const o of theirs) {
+        await db
+          .insertInto('announcement_optouts')
+          .values({ ...o, person_id: intoId })
+          .onConflict((oc) => oc.columns(['person_id', 'kind']).doNothing())
+          .execute();
+      }
+      await db.deleteFrom('announcement_optouts').where('person_id', '=', fromId).execute();
+      await db.updateTable('outbox').set({ person_id: intoId }).where('person_id', '=', fromId).execute();
+      await db.updateTable('announcements').set({ created_by: intoId }).where('created_by', '=', fromId).execute();
+      await db.updateTable('audience_chats').set({ registered_by: intoId }).where('registered_by', '=', fromId).execute();
+    },
   };
 }

@@ -1,7 +1,9 @@
 import { members, privateChat, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup } from '../../core/markup.ts';
-import { commandAction, type CommandDef, type Feature } from '../../core/router.ts';
+import type { Kysely } from 'kysely';
+import { commandAction, type CommandDef, type Feature, type PersonalData } from '../../core/router.ts';
+import type { DB } from '../../db/schema.ts';
 import { formatInstant } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
@@ -166,6 +168,7 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
         if (!lists.length) return noLists(ctx, 'ideas:export.empty', visit, 'ideas_export');
         if (!ctx.caps.files) return [text(tr.t('ideas:export.no_files'))];
         const ectx = { tr, themes, municipalities: deps.municipalities, visitLabel: visitLabel(tr, visit), now: ctx.now };
+        await deps.audit?.byCtx(ctx, 'ideas.export', null, { visit: visit.id, lists: lists.length });
         const counts = {
           lists: tr.plain('ideas:count.lists', { count: lists.length }),
           ideas: tr.plain('ideas:count.ideas', { count: lists.reduce((n, l) => n + l.ideas.length, 0) }),
@@ -269,9 +272,87 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
     name: 'ideas',
     commands,
     flows: [ideasFlow(svc)],
+    personalData: ideasPersonalData(),
     menu: [
       { label: 'ideas:menu.ideas', command: 'ideas', order: 40 },
       { label: 'ideas:menu.report', command: 'ideas_report', order: 41 },
     ],
   };
+}
+
+/**
+ * Personal data of five-idea lists. Erasing keeps each list in the network's reports without its author (the
+ * municipality stays). Linking moves the lists; when both accounts have a list for one visit, the newer one stays
+ * current and the other's versions become its earlier versions, so nothing written is lost.
+ */
+function ideasPersonalData(): PersonalData {
+  return {
+    async export(personId, db) {
+      const lists = await db.selectFrom('idea_lists').selectAll().where('person_id', '=', personId).orderBy('submitted_at').execute();
+      const out = [];
+      for (const l of lists) {
+        const versions = await db.selectFrom('idea_list_versions').select(['version', 'saved_at']).where('list_id', '=', l.id).orderBy('version').execute();
+        const ideas = await db.selectFrom('ideas').select(['version', 'position', 'text', 'themes']).where('list_id', '=', l.id).orderBy('version').orderBy('position').execute();
+        out.push({
+          visit: l.visit_id,
+          municipality: l.municipality,
+          currentVersion: l.version,
+          submittedAt: l.submitted_at,
+          versions: versions.map((v) => ({ version: v.version, savedAt: v.saved_at, ideas: ideas.filter((i) => i.version === v.version).map((i) => i.text) })),
+        });
+      }
+      const opened = await db.selectFrom('idea_collections').select(['visit_id', 'status', 'opened_at']).where('opened_by', '=', personId).execute();
+      return { ideaLists: out, collectionsOpened: opened };
+    },
+    async erase(personId, db) {
+      await db.updateTable('idea_lists').set({ person_id: null }).where('person_id', '=', personId).execute();
+      await db.updateTable('idea_collections').set({ opened_by: null }).where('opened_by', '=', personId).execute();
+    },
+    async merge(fromId, intoId, db) {
+      const theirs = await db.selectFrom('idea_lists').selectAll().where('person_id', '=', fromId).execute();
+      for (const l of theirs) {
+        const mine = await db.selectFrom('idea_lists').selectAll().where('visit_id', '=', l.visit_id).where('person_id', '=', intoId).executeTakeFirst();
+        if (!mine) {
+          await db.updateTable('idea_lists').set({ person_id: intoId }).where('id', '=', l.id).execute();
+          continue;
+        }
+        const [keep, older] = l.updated_at > mine.updated_at ? [l, mine] : [mine, l];
+        await foldVersions(db, keep.id, older.id);
+        await db
+          .updateTable('idea_lists')
+          .set({
+            person_id: intoId,
+            municipality: keep.municipality ?? older.municipality,
+            submitted_at: keep.submitted_at < older.submitted_at ? keep.submitted_at : older.submitted_at,
+          })
+          .where('id', '=', keep.id)
+          .execute();
+      }
+      await db.updateTable('idea_collections').set({ opened_by: intoId }).where('opened_by', '=', fromId).execute();
+    },
+  };
+}
+
+/** Makes `olderId`'s versions the first versions of `keepId` (whose own versions move up), then deletes `olderId`. */
+async function foldVersions(db: Kysely<DB>, keepId: string, olderId: string): Promise<void> {
+  const olderVersions = await db.selectFrom('idea_list_versions').selectAll().where('list_id', '=', olderId).orderBy('version').execute();
+  const keepVersions = await db.selectFrom('idea_list_versions').selectAll().where('list_id', '=', keepId).orderBy('version', 'desc').execute();
+  const shift = olderVersions.length;
+  const copy = async (fromList: string, fromVersion: number, toVersion: number, savedAt: string) => {
+    await db.insertInto('idea_list_versions').values({ list_id: keepId, version: toVersion, saved_at: savedAt }).execute();
+    const ideas = await db.selectFrom('ideas').selectAll().where('list_id', '=', fromList).where('version', '=', fromVersion).execute();
+    if (ideas.length) await db.insertInto('ideas').values(ideas.map((i) => ({ ...i, list_id: keepId, version: toVersion }))).execute();
+  };
+  // Highest first, so each new number is free when it is taken.
+  for (const v of keepVersions) {
+    await copy(keepId, v.version, v.version + shift, v.saved_at);
+    await db.deleteFrom('ideas').where('list_id', '=', keepId).where('version', '=', v.version).execute();
+    await db.deleteFrom('idea_list_versions').where('list_id', '=', keepId).where('version', '=', v.version).execute();
+  }
+  for (const [i, v] of olderVersions.entries()) await copy(olderId, v.version, i + 1, v.saved_at);
+  const current = (keepVersions[0]?.version ?? 0) + shift;
+  await db.deleteFrom('ideas').where('list_id', '=', olderId).execute();
+  await db.deleteFrom('idea_list_versions').where('list_id', '=', olderId).execute();
+  await db.deleteFrom('idea_lists').where('id', '=', olderId).execute();
+  await db.updateTable('idea_lists').set({ version: current }).where('id', '=', keepId).execute();
 }

@@ -12,6 +12,8 @@ export interface PeopleFeatureDeps {
   municipalities: Municipalities;
   registry: Registry;
   onRoleRequested?: RegistrationDeps['onRoleRequested'];
+  /** `/start ARG` (a Telegram deep link's payload, such as an invite code): replies, or undefined to start as usual. */
+  onStart?: (ctx: Ctx, args: string) => Promise<Reply[] | undefined>;
 }
 
 /** Registration, help, language and the main menu: what every person meets first. */
@@ -44,7 +46,11 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
         name: 'start',
         access: [anyone],
         description: 'people:commands.start',
-        async handle(ctx) {
+        async handle(ctx, args) {
+          if (args.trim() && deps.onStart) {
+            const handled = await deps.onStart(ctx, args.trim());
+            if (handled) return handled;
+          }
           if (!ctx.person.registered) return ctx.startFlow('register');
           return [
             text(ctx.tr.t('people:start.welcome_back', { role: ctx.tr.plain(`common:roles.${ctx.person.role}`) }), [
@@ -94,5 +100,6 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
       { id: 'people:register', access: [anyone], handle: (ctx) => ctx.startFlow('register') },
     ],
     menu: [{ label: 'people:menu.help', command: 'help', order: 90 }],
+    personalData: people.personalData(),
   };
 }

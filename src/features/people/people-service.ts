@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Role } from '../../core/access.ts';
 import type { PersonDirectory } from '../../core/bot.ts';
 import type { Person } from '../../core/context.ts';
+import type { PersonalData } from '../../core/router.ts';
 import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isLanguage, type Language, parseIdentityKey } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { PersonsTable } from './tables.ts';
@@ -47,7 +48,9 @@ export class PeopleService implements PersonDirectory {
           .where('key', '=', key)
           .execute();
       }
-      return this.toPerson(found, key, languageHint ?? undefined);
+      // One person, several accounts: admin through any account named in BOT_ADMINS (a linked account included).
+      const admin = this.options.admins.has(key) || (await this.hasAdminAccount(found.id));
+      return this.toPerson(found, key, languageHint ?? undefined, admin);
     }
 
     const row: PersonsTable = {
@@ -57,6 +60,8 @@ export class PeopleService implements PersonDirectory {
       municipality: null,
       language: null,
       registered_at: null,
+      preferred_platform: null,
+      directory_optin: 0,
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
     };
@@ -76,17 +81,42 @@ export class PeopleService implements PersonDirectory {
         })
         .execute();
     });
-    return this.toPerson(row, key, identity.languageHint);
+    return this.toPerson(row, key, identity.languageHint, this.options.admins.has(key));
+  }
+
+  /** Whether any of the person's accounts is named an admin by configuration. */
+  private async hasAdminAccount(personId: string): Promise<boolean> {
+    if (this.options.admins.size === 0) return false;
+    const row = await this.db
+      .selectFrom('identities')
+      .select('key')
+      .where('person_id', '=', personId)
+      .where('key', 'in', [...this.options.admins])
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The person's effective role (admin through any account named in BOT_ADMINS); undefined if there is no such person. */
+  async effectiveRole(personId: string): Promise<Role | undefined> {
+    const row = await this.db.selectFrom('persons').select('role').where('id', '=', personId).executeTakeFirst();
+    if (!row) return undefined;
+    return (await this.hasAdminAccount(personId)) ? 'admin' : row.role;
+  }
+
+  /** Whether an account is named an admin by configuration (BOT_ADMINS). */
+  isConfiguredAdmin(key: string): boolean {
+    return this.options.admins.has(key);
   }
 
   private toPerson(
     row: Pick<PersonsTable, 'id' | 'role' | 'requested_role' | 'municipality' | 'language' | 'registered_at'>,
     key: IdentityKey,
     hint: string | undefined,
+    admin: boolean,
   ): Person {
     return {
       id: row.id,
-      role: this.options.admins.has(key) ? 'admin' : row.role,
+      role: admin ? 'admin' : row.role,
       requestedRole: row.requested_role,
       municipality: row.municipality,
       language: isLanguage(row.language) ? row.language : this.options.languageFromHint(hint),
@@ -135,21 +165,83 @@ export class PeopleService implements PersonDirectory {
   }
 
   /**
-   * Where to reach a person directly: one private-chat address per linked platform account, the most recently used
-   * first. A private chat's id is the account's id on every platform (adapters open the DM channel where needed).
+   * Where to reach a person directly: one private-chat address per linked platform account, the preferred platform
+   * first (chosen after linking), then the most recently used. A private chat's id is the account's id on every
+   * platform (adapters open the DM channel where needed).
    */
   async addressesOf(personId: string): Promise<Address[]> {
-    const rows = await this.db.selectFrom('identities').select(['key', 'last_seen_at']).where('person_id', '=', personId).orderBy('last_seen_at', 'desc').execute();
+    const person = await this.db.selectFrom('persons').select('preferred_platform').where('id', '=', personId).executeTakeFirst();
+    const rows = await this.db.selectFrom('identities').select(['key', 'platform', 'last_seen_at']).where('person_id', '=', personId).orderBy('last_seen_at', 'desc').execute();
+    const preferred = person?.preferred_platform;
+    if (preferred) rows.sort((a, b) => Number(b.platform === preferred) - Number(a.platform === preferred));
     return rows.flatMap((r) => {
       const parsed = parseIdentityKey(r.key);
       return parsed ? [{ platform: parsed.platform, chatId: parsed.id }] : [];
     });
   }
 
-  /** The person's language as stored, or Latvian when they never chose one. */
+  /** The person's language as stored; when they never chose one, their platform's hint (Latvian without one). */
   async languageOf(personId: string): Promise<Language> {
     const row = await this.db.selectFrom('persons').select('language').where('id', '=', personId).executeTakeFirst();
-    return isLanguage(row?.language) ? row.language : 'lv';
+    if (isLanguage(row?.language)) return row.language;
+    const hint = await this.db
+      .selectFrom('identities')
+      .select('language_hint')
+      .where('person_id', '=', personId)
+      .where('language_hint', 'is not', null)
+      .orderBy('last_seen_at', 'desc')
+      .executeTakeFirst();
+    return this.options.languageFromHint(hint?.language_hint);
+  }
+
+  /**
+   * The person row and their accounts, for /mydata, /forget and linking. Merging moves `fromId`'s accounts to
+   * `intoId` and deletes `fromId`; the joined person keeps the higher role, `intoId`'s language and municipality
+   * where set (else `fromId`'s), the earlier registration and either's directory opt-in.
+   */
+  personalData(): PersonalData {
+    return {
+      export: async (personId, db) => {
+        const person = await db.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst();
+        const accounts = await db
+          .selectFrom('identities')
+          .select(['key', 'platform', 'username', 'display_name', 'language_hint', 'created_at', 'last_seen_at'])
+          .where('person_id', '=', personId)
+          .execute();
+        return {
+          person: person ? { ...person, directory_optin: person.directory_optin === 1 } : null,
+          accounts,
+        };
+      },
+      erase: async (personId, db) => {
+        await db.deleteFrom('identities').where('person_id', '=', personId).execute();
+        await db.deleteFrom('persons').where('id', '=', personId).execute();
+      },
+      merge: async (fromId, intoId, db) => {
+        const from = await db.selectFrom('persons').selectAll().where('id', '=', fromId).executeTakeFirst();
+        const into = await db.selectFrom('persons').selectAll().where('id', '=', intoId).executeTakeFirst();
+        if (!from || !into) return;
+        const rank = (r: Role) => ({ guest: 0, expert: 1, mediator: 1, coordinator: 2, admin: 3 })[r];
+        const role = rank(from.role) > rank(into.role) ? from.role : into.role;
+        const registered = [from.registered_at, into.registered_at].filter((x): x is string => x !== null).sort()[0] ?? null;
+        await db.updateTable('identities').set({ person_id: intoId }).where('person_id', '=', fromId).execute();
+        await db
+          .updateTable('persons')
+          .set({
+            role,
+            requested_role: role === 'guest' ? (into.requested_role ?? from.requested_role) : null,
+            municipality: into.municipality ?? from.municipality,
+            language: into.language ?? from.language,
+            registered_at: registered,
+            preferred_platform: into.preferred_platform ?? from.preferred_platform,
+            directory_optin: Math.max(from.directory_optin, into.directory_optin),
+            updated_at: from.updated_at > into.updated_at ? from.updated_at : into.updated_at,
+          })
+          .where('id', '=', intoId)
+          .execute();
+        await db.deleteFrom('persons').where('id', '=', fromId).execute();
+      },
+    };
   }
 
   /** Accounts on a platform whose role is above guest (for per-person command menus), admins included. */

@@ -1,4 +1,4 @@
-import type { Language } from '../../core/types.ts';
+import type { Language, Platform } from '../../core/types.ts';
 import type { Role } from '../../core/access.ts';
 
 export interface PersonsTable {
@@ -10,6 +10,10 @@ export interface PersonsTable {
   /** null until the person chooses; the platform's hint is used meanwhile. */
   language: Language | null;
   registered_at: string | null;
+  /** Where announcements reach a person with accounts on several platforms; null: the most recently used. */
+  preferred_platform: Platform | null;
+  /** 1: listed in /contacts for other members (opt-in). */
+  directory_optin: number;
   created_at: string;
   updated_at: string;
 }

@@ -1,7 +1,7 @@
 import { anyone, checkAll, members, type Precondition, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
-import { commandAction, type Feature } from '../../core/router.ts';
+import { commandAction, type Feature, type PersonalData } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
@@ -256,7 +256,61 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       { label: 'visits:menu.visits', command: 'visits', order: 30 },
       { label: 'visits:menu.agenda', command: 'agenda', order: 35 },
     ],
+    personalData: visitsPersonalData(),
     start: () => reminders.start(),
     stop: () => reminders.stop(),
+  };
+}
+
+/**
+ * Personal data of visits: RSVPs, reminder bookkeeping, the reminder setting, and who created a visit in chat.
+ * Linking keeps the newer of two answers for one visit; erasing deletes all but the visits themselves.
+ */
+function visitsPersonalData(): PersonalData {
+  return {
+    async export(personId, db) {
+      const rsvps = await db.selectFrom('visit_rsvps').select(['visit_id', 'answer', 'updated_at']).where('person_id', '=', personId).execute();
+      const reminders = await db.selectFrom('visit_reminders').select(['visit_id', 'kind', 'due_at', 'status']).where('person_id', '=', personId).execute();
+      const prefs = await db.selectFrom('visit_reminder_prefs').select(['enabled', 'updated_at']).where('person_id', '=', personId).executeTakeFirst();
+      const created = await db.selectFrom('visits').select(['id', 'title']).where('created_by', '=', personId).execute();
+      return { rsvps, reminders, reminderSetting: prefs ? { on: prefs.enabled === 1, updatedAt: prefs.updated_at } : null, visitsCreated: created };
+    },
+    async erase(personId, db) {
+      await db.deleteFrom('visit_rsvps').where('person_id', '=', personId).execute();
+      await db.deleteFrom('visit_reminders').where('person_id', '=', personId).execute();
+      await db.deleteFrom('visit_reminder_prefs').where('person_id', '=', personId).execute();
+      await db.updateTable('visits').set({ created_by: null }).where('created_by', '=', personId).execute();
+    },
+    async merge(fromId, intoId, db) {
+      const theirs = await db.selectFrom('visit_rsvps').selectAll().where('person_id', '=', fromId).execute();
+      for (const r of theirs) {
+        const mine = await db.selectFrom('visit_rsvps').select('updated_at').where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).executeTakeFirst();
+        if (!mine) await db.insertInto('visit_rsvps').values({ ...r, person_id: intoId }).execute();
+        else if (r.updated_at > mine.updated_at) {
+          await db.updateTable('visit_rsvps').set({ answer: r.answer, updated_at: r.updated_at }).where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).execute();
+        }
+      }
+      await db.deleteFrom('visit_rsvps').where('person_id', '=', fromId).execute();
+      // A reminder already claimed for either account counts as sent for the person.
+      const claimed = await db.selectFrom('visit_reminders').selectAll().where('person_id', '=', fromId).execute();
+      for (const r of claimed) {
+        await db
+          .insertInto('visit_reminders')
+          .values({ ...r, person_id: intoId })
+          .onConflict((oc) => oc.columns(['visit_id', 'person_id', 'kind', 'due_at']).doNothing())
+          .execute();
+      }
+      await db.deleteFrom('visit_reminders').where('person_id', '=', fromId).execute();
+      const pref = await db.selectFrom('visit_reminder_prefs').selectAll().where('person_id', '=', fromId).executeTakeFirst();
+      if (pref) {
+        await db
+          .insertInto('visit_reminder_prefs')
+          .values({ ...pref, person_id: intoId })
+          .onConflict((oc) => oc.column('person_id').doNothing())
+          .execute();
+        await db.deleteFrom('visit_reminder_prefs').where('person_id', '=', fromId).execute();
+      }
+      await db.updateTable('visits').set({ created_by: intoId }).where('created_by', '=', fromId).execute();
+    },
   };
 }

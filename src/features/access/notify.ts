@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import { STAFF_ROLES, type Role } from '../../core/access.ts';
+import type { Address, Reply } from '../../core/types.ts';
+import type { Translator } from '../../i18n/index.ts';
+import type { DB } from '../../db/schema.ts';
+import type { FeatureDeps } from '../deps.ts';
+
+/**
+ * Sends a person a message in their language, trying their accounts in order (preferred platform first, then the
+ * most recently used) until one works. False when none could be reached (no adapter running, blocked, …).
+ */
+export async function notifyPerson(deps: FeatureDeps, personId: string, build: (tr: Translator) => Reply): Promise<boolean> {
+  const tr = deps.i18n.translator(await deps.people.languageOf(personId));
+  for (const address of await deps.people.addressesOf(personId)) {
+    try {
+      await deps.messenger.send(address, build(tr));
+      return true;
+    } catch (err) {
+      deps.log.warn({ err, person: personId, platform: address.platform }, 'notice not delivered');
+    }
+  }
+  return false;
+}
+
+/** Coordinators and admins (stored roles and BOT_ADMINS accounts): whom role requests go to. */
+export async function staffIds(db: Kysely<DB>, admins: ReadonlySet<string>): Promise<string[]> {
+  const stored = await db.selectFrom('persons').select('id').where('role', 'in', [...STAFF_ROLES]).execute();
+  const ids = new Set(stored.map((r) => r.id));
+  if (admins.size) {
+    const rows = await db.selectFrom('identities').select('person_id').where('key', 'in', [...admins]).execute();
+    for (const r of rows) ids.add(r.person_id);
+  }
+  return [...ids];
+}
+
+/** Shows every account of the person its new command menu, where the platform keeps one per chat (Telegram). */
+export async function refreshMenus(deps: FeatureDeps, personId: string): Promise<void> {
+  const role: Role | undefined = await deps.people.effectiveRole(personId);
+  if (!role) return;
+  const lng = await deps.people.languageOf(personId);
+  const addresses: Address[] = await deps.people.addressesOf(personId);
+  for (const a of addresses) {
+    try {
+      await deps.messenger.refreshMenu(a, role, lng);
+    } catch (err) {
+      deps.log.warn({ err, platform: a.platform }, 'command menu not refreshed');
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { PersonalData, Registry } from '../../core/router.ts';
+import type { DB } from '../../db/schema.ts';
+
+/**
+ * The core's own rows about a person: conversations (flow state, such as questionnaire answers or drafts) and the
+ * remembered choices of the last message. Both are short-lived (a day); they are exported, erased and, on linking,
+ * dropped (a conversation belongs to one chat of one account).
+ */
+export const corePersonalData: PersonalData = {
+  async export(personId, db) {
+    const conversations = await db.selectFrom('conversations').select(['chat_key', 'flow', 'state', 'updated_at', 'expires_at']).where('person_id', '=', personId).execute();
+    const pending = await db.selectFrom('pending_choices').select(['chat_key', 'choices', 'updated_at']).where('person_id', '=', personId).execute();
+    return {
+      conversations: conversations.map((c) => ({ chat: c.chat_key, flow: c.flow, state: safeJson(c.state), updatedAt: c.updated_at, expiresAt: c.expires_at })),
+      rememberedChoices: pending.map((p) => ({ chat: p.chat_key, choices: safeJson(p.choices), updatedAt: p.updated_at })),
+    };
+  },
+  async erase(personId, db) {
+    await db.deleteFrom('conversations').where('person_id', '=', personId).execute();
+    await db.deleteFrom('pending_choices').where('person_id', '=', personId).execute();
+  },
+  async merge(fromId, _intoId, db) {
+    await db.deleteFrom('conversations').where('person_id', '=', fromId).execute();
+    await db.deleteFrom('pending_choices').where('person_id', '=', fromId).execute();
+  },
+};
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Every feature's personal data, the people feature (persons and accounts) last: other rows refer to them. */
+function parts(registry: Registry): Array<{ name: string; data: PersonalData }> {
+  const list = registry.features.flatMap((f) => (f.personalData ? [{ name: f.name, data: f.personalData }] : []));
+  const people = list.filter((p) => p.name === 'people');
+  return [{ name: 'core', data: corePersonalData }, ...list.filter((p) => p.name !== 'people'), ...people];
+}
+
+/** Everything stored about a person, per feature, read in one transaction (a consistent picture). */
+export async function exportPerson(db: Kysely<DB>, registry: Registry, personId: string): Promise<Record<string, unknown>> {
+  return db.transaction().execute(async (trx) => {
+    const out: Record<string, unknown> = {};
+    for (const p of parts(registry)) out[p.name] = await p.data.export(personId, trx);
+    return out;
+  });
+}
+
+/** Erases a person in the given transaction: every feature's rows, then the person and their accounts. */
+export async function erasePerson(trx: Kysely<DB>, registry: Registry, personId: string): Promise<void> {
+  for (const p of parts(registry)) await p.data.erase(personId, trx);
+}
+
+/** Moves everything of `fromId` to `intoId` in the given transaction; `fromId` is gone afterwards. */
+export async function mergePeople(trx: Kysely<DB>, registry: Registry, fromId: string, intoId: string): Promise<void> {
+  if (fromId === intoId) return;
+  for (const p of parts(registry)) await p.data.merge(fromId, intoId, trx);
+}
