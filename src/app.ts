@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Adapter } from './core/adapter.ts';
 import { BotCore } from './core/bot.ts';
@@ -20,6 +21,7 @@ import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
 import { createI18n, type I18nService } from './i18n/index.ts';
 import { silentLogger } from './log.ts';
+import { type Health, Metrics, type ObservabilityServer, startObservabilityServer, within } from './observability.ts';
 
 export interface AppOptions {
   config: Config;
@@ -49,6 +51,12 @@ export interface App {
   announcements: AnnouncementsService;
   /** Who did what, when: role changes, announcements, reloads, exports, erasures (`/audit`). */
   audit: AuditLog;
+  /** Prometheus metrics: updates handled, deliveries by outcome, queue depth (served with HTTP_PORT). */
+  metrics: Metrics;
+  /** Whether the bot is up and its database answers (what /healthz reports). */
+  health(): Promise<Health>;
+  /** The port /healthz and /metrics are served on once started (HTTP_PORT), or undefined. */
+  httpPort(): number | undefined;
   /** Starts the adapters, then the features' background work. */
   start(adapters: Adapter[]): Promise<void>;
   /** Stops adapters (finishing work in flight), background work, then closes the database. Safe to call twice. */
@@ -92,6 +100,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   registry.add(announcements);
   registry.add(access);
 
+  const metrics = new Metrics({ queueDepth: () => announcements.service.outbox.depth() });
+  announcements.service.onOutcome((row, outcome) => metrics.delivery(row.platform, outcome));
+
   const core = new BotCore({
     db: database.db,
     registry,
@@ -101,12 +112,26 @@ export async function createApp(options: AppOptions): Promise<App> {
     log,
     rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
+    onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
   });
   messenger.prepare = (address, reply) => core.prepareOutbound(address, reply);
 
   let adapters: Adapter[] = [];
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
+  let http: ObservabilityServer | undefined;
+  const startedAt = Date.now();
+
+  const health = async (): Promise<Health> => {
+    const common = { uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), adapters: messenger.platforms() };
+    if (stopping) return { ok: false, ...common, database: 'closing' };
+    try {
+      await within(sql`select 1`.execute(database.db), 2000, 'the database');
+      return { ok: true, ...common, database: 'ok' };
+    } catch (err) {
+      return { ok: false, ...common, database: err instanceof Error ? err.message : String(err) };
+    }
+  };
 
   return {
     config,
@@ -121,7 +146,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     municipalities,
     announcements: announcements.service,
     audit,
+    metrics,
+    health,
+    httpPort: () => http?.port,
     async start(list) {
+      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log });
       adapters = list;
       for (const adapter of adapters) {
         messenger.register(adapter);
@@ -137,6 +166,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     stop() {
       stopping ??= (async () => {
         if (sweepTimer) clearInterval(sweepTimer);
+        await http?.close();
         for (const adapter of adapters) {
           try {
             await adapter.stop();

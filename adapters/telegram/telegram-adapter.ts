@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { Bot, GrammyError, InputFile, webhookCallback, type Context } from 'grammy';
+import { Api, Bot, GrammyError, InputFile, webhookCallback, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Logger } from 'pino';
 import { type Adapter, type CommandMenus, DeliveryError, type IncomingHandler } from '../../src/core/adapter.ts';
@@ -40,6 +40,12 @@ export class TelegramAdapter implements Adapter {
     maxActionLength: TELEGRAM_CALLBACK_LIMIT,
   };
   readonly bot: Bot;
+  /**
+   * Messages the bot sends first (announcements, reminders) go through their own client: no automatic retry, so
+   * a 429 reaches the delivery worker, which pauses all sends for it instead of retrying one outside its pacing,
+   * and a timeout well under the outbox lease, so no send outlives its claim and is sent again by another worker.
+   */
+  readonly outbound: Api;
   private handler: IncomingHandler | undefined;
   private server: Server | undefined;
   private polling: Promise<void> | undefined;
@@ -51,6 +57,7 @@ export class TelegramAdapter implements Adapter {
   constructor(private readonly options: TelegramAdapterOptions) {
     this.bot = new Bot(options.token, { client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowInternalServerErrors: false, rethrowHttpErrors: false }));
+    this.outbound = new Api(options.token, { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), timeoutSeconds: 20 });
     this.bot.on('message', (ctx) => this.track(this.onMessage(ctx)));
     this.bot.on('callback_query', (ctx) => this.track(this.onCallback(ctx)));
     this.bot.catch((err) => {
@@ -123,7 +130,7 @@ export class TelegramAdapter implements Adapter {
 
   async send(address: Address, reply: Reply): Promise<SentRef[]> {
     try {
-      return await this.render(address.chatId, reply);
+      return await this.render(address.chatId, reply, this.outbound);
     } catch (err) {
       throw new DeliveryError(classifyTelegramError(err));
     }
@@ -257,7 +264,7 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
-  private async render(chatId: string, reply: Reply): Promise<SentRef[]> {
+  private async render(chatId: string, reply: Reply, api: Api = this.bot.api): Promise<SentRef[]> {
     const address: Address = { platform: 'telegram', chatId };
     switch (reply.kind) {
       case 'text':
@@ -267,7 +274,7 @@ export class TelegramAdapter implements Adapter {
         const refs: SentRef[] = [];
         for (let i = 0; i < pieces.length; i++) {
           const last = i === pieces.length - 1;
-          const sent = await this.bot.api.sendMessage(chatId, pieces[i]!, {
+          const sent = await api.sendMessage(chatId, pieces[i]!, {
             parse_mode: 'HTML',
             link_preview_options: { is_disabled: true },
             ...(last && markup ? { reply_markup: markup } : {}),
@@ -281,10 +288,10 @@ export class TelegramAdapter implements Adapter {
         const input = new InputFile(reply.file.data, reply.file.name);
         const caption = reply.caption && telegramLength(reply.caption) <= TELEGRAM_CAPTION_LIMIT ? reply.caption : undefined;
         const extra = caption ? { caption, parse_mode: 'HTML' as const } : {};
-        const sent = reply.kind === 'image' ? await this.bot.api.sendPhoto(chatId, input, extra) : await this.bot.api.sendDocument(chatId, input, extra);
+        const sent = reply.kind === 'image' ? await api.sendPhoto(chatId, input, extra) : await api.sendDocument(chatId, input, extra);
         const refs = [{ address, messageId: String(sent.message_id) }];
         // A caption too long for Telegram's 1,024 characters follows as its own message rather than being cut.
-        if (reply.caption && !caption) refs.push(...(await this.render(chatId, { kind: 'text', text: reply.caption as Markup })));
+        if (reply.caption && !caption) refs.push(...(await this.render(chatId, { kind: 'text', text: reply.caption as Markup }, api)));
         return refs;
       }
     }

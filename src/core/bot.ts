@@ -34,6 +34,8 @@ export interface BotCoreDeps {
   rateLimiter?: RateLimiter;
   /** Longest button data per platform, for messages sent first (from the adapters' capabilities). */
   messengerLimits?: (platform: Platform) => number | undefined;
+  /** Told once each incoming update is handled (metrics): `error` when its handler failed; seconds include queueing. */
+  onHandled?(incoming: Incoming, outcome: 'ok' | 'error', seconds: number): void;
 }
 
 /** A handler's answer plus whether it should leave earlier typed choices in place (notices about bad input). */
@@ -64,7 +66,20 @@ export class BotCore implements IncomingHandler {
   handle(incoming: Incoming): Promise<Reply[]> {
     const key = `${incoming.identity.platform}:${incoming.identity.id}`;
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.handleNow(incoming));
+    const started = performance.now();
+    const state = { failed: false };
+    const run = previous.then(() => this.handleNow(incoming, state));
+    const onHandled = this.deps.onHandled;
+    if (onHandled) {
+      const report = (outcome: 'ok' | 'error') => {
+        try {
+          onHandled(incoming, outcome, (performance.now() - started) / 1000);
+        } catch {
+          // counting must never disturb handling
+        }
+      };
+      void run.then(() => report(state.failed ? 'error' : 'ok'), () => report('error'));
+    }
     const settled = run.catch(() => undefined);
     this.queues.set(key, settled);
     void settled.then(() => {
@@ -83,7 +98,7 @@ export class BotCore implements IncomingHandler {
     return this.conversations.sweep(now);
   }
 
-  private async handleNow(incoming: Incoming): Promise<Reply[]> {
+  private async handleNow(incoming: Incoming, state: { failed: boolean }): Promise<Reply[]> {
     const now = this.deps.clock.now();
     const person = await this.deps.people.resolve(incoming.identity, now);
     let tr = this.deps.i18n.translator(person.language);
@@ -248,6 +263,7 @@ export class BotCore implements IncomingHandler {
     try {
       handled = await dispatch();
     } catch (err) {
+      state.failed = true;
       this.deps.log.error({ err, person: person.id, payload: incoming.payload.type }, 'handler failed');
       handled = { replies: [text(tr.t('common:errors.internal'))], keepPending: true };
     }

@@ -47,7 +47,8 @@ export class OutboxStore {
     private readonly dialect: DialectName,
   ) {}
 
-  async claim(limit: number, now: Date, leaseMs: number): Promise<OutboxRow[]> {
+  /** `exclude`: rows this worker still holds (in flight or waiting for a lane), never to be taken from itself. */
+  async claim(limit: number, now: Date, leaseMs: number, exclude: readonly number[] = []): Promise<OutboxRow[]> {
     const token = randomUUID();
     const at = now.toISOString();
     const leaseExpired = new Date(now.getTime() - leaseMs).toISOString();
@@ -60,6 +61,7 @@ export class OutboxStore {
           eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<=', leaseExpired)]),
         ]),
       )
+      .$if(exclude.length > 0, (q) => q.where('id', 'not in', [...exclude]))
       .orderBy('id')
       .limit(limit)
       .$if(this.dialect === 'postgres', (q) => q.forUpdate().skipLocked());

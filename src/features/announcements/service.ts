@@ -9,7 +9,7 @@ import { RateLimiter, type PlatformLimits, type Timer } from './rate-limit.ts';
 import { tick, type TickResult } from './scheduler.ts';
 import { type AnnouncementRow, AnnouncementStore, type RunRow } from './store.ts';
 import type { AnnouncementKind } from './tables.ts';
-import { DeliveryWorker } from './worker.ts';
+import { type DeliveryOutcome, DeliveryWorker } from './worker.ts';
 
 export interface AnnouncementsOptions {
   visitAttendees?: VisitAttendees;
@@ -39,6 +39,7 @@ export class AnnouncementsService {
   private lastProgress = 0;
   private flushing: Promise<void> = Promise.resolve();
   private readonly renderCache = new Map<string, { a: AnnouncementRow; at: number }>();
+  private readonly outcomeListeners: Array<(row: OutboxRow, outcome: DeliveryOutcome) => void> = [];
 
   constructor(
     private readonly deps: FeatureDeps,
@@ -53,10 +54,18 @@ export class AnnouncementsService {
       log: deps.log,
       limiter: new RateLimiter(options.limits, options.timer),
       render: (row) => this.render(row),
-      onOutcome: (row) => this.touch(row.run_id),
+      onOutcome: (row, outcome) => {
+        this.touch(row.run_id);
+        for (const listener of this.outcomeListeners) listener(row, outcome);
+      },
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     });
+  }
+
+  /** Told after every delivery attempt's outcome (metrics). */
+  onOutcome(listener: (row: OutboxRow, outcome: DeliveryOutcome) => void): void {
+    this.outcomeListeners.push(listener);
   }
 
   setVisitAttendees(fn: VisitAttendees): void {

@@ -40,7 +40,6 @@ export function backoffMs(attempt: number): number {
 export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
@@ -62,13 +61,13 @@ export class DeliveryWorker {
   /** Lets in-flight sends finish and stops claiming. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    for (const w of [...this.wakers]) w();
     await this.loop;
   }
 
   /** New work is waiting: stop sleeping. */
   kick(): void {
-    this.wake?.();
+    for (const w of [...this.wakers]) w();
   }
 
   /** Delivers everything due now, then returns (tests, and a one-shot catch-up). */
@@ -82,27 +81,71 @@ export class DeliveryWorker {
     }
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let rows: OutboxRow[] = [];
-      try {
-        rows = await this.o.store.claim(this.concurrency * 2, this.o.clock.now(), this.leaseMs);
-      } catch (err) {
-        this.o.log.error({ err }, 'outbox claim failed');
-      }
-      if (rows.length > 0) {
-        await this.deliverAll(rows);
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.idleMs);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+  /** Rows claimed and not yet taken by a lane (at most `concurrency * 2`). */
+  private buffer: OutboxRow[] = [];
+  private refilling: Promise<number> | undefined;
+  /** Rows a lane is sending now. */
+  private readonly inFlight = new Set<number>();
+  private readonly wakers = new Set<() => void>();
+
+  /** The next claimed row; when none is left, claims more (one claim at a time, shared by the lanes). */
+  private async nextRow(): Promise<OutboxRow | undefined> {
+    for (;;) {
+      const row = this.buffer.shift();
+      // A claim that waited in the buffer for half its lease (every lane stuck on slow sends) may soon be taken
+      // over by another worker: leave it to whoever holds it when its lease runs out.
+      if (row && this.o.clock.now().getTime() - Date.parse(row.claimed_at ?? '') > this.leaseMs / 2) continue;
+      if (row || !this.running) return row;
+      this.refilling ??= (async () => {
+        try {
+          // A send that outlives its lease (a long outage waited out inside the client) is not taken from itself.
+          const held = [...this.inFlight, ...this.buffer.map((r) => r.id)];
+          const rows = await this.o.store.claim(this.concurrency * 2, this.o.clock.now(), this.leaseMs, held);
+          this.buffer.push(...rows);
+          return rows.length;
+        } catch (err) {
+          this.o.log.error({ err }, 'outbox claim failed');
+          return 0;
+        }
+      })().finally(() => (this.refilling = undefined));
+      // Nothing due: the lane rests. Rows claimed but taken by other lanes first: claim again.
+      if ((await this.refilling) === 0) return undefined;
     }
+  }
+
+  /**
+   * `concurrency` lanes, each taking the next row as soon as it is free: a send that waits (a 429 waited out
+   * inside the client, a slow answer) holds up its own lane only, not a whole batch. On stop, rows already
+   * claimed are still delivered, so none is left in `sending` for the lease to run out.
+   */
+  private async run(): Promise<void> {
+    const lane = async () => {
+      for (;;) {
+        const row = await this.nextRow();
+        if (row) {
+          this.inFlight.add(row.id);
+          try {
+            await this.deliver(row);
+          } catch (err) {
+            this.o.log.error({ err, row: row.id }, 'delivery bookkeeping failed');
+          } finally {
+            this.inFlight.delete(row.id);
+          }
+          continue;
+        }
+        if (!this.running) return;
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(t);
+            this.wakers.delete(wake);
+            resolve();
+          };
+          const t = setTimeout(wake, this.idleMs);
+          this.wakers.add(wake);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: this.concurrency }, lane));
   }
 
   private async deliverAll(rows: OutboxRow[]): Promise<void> {
