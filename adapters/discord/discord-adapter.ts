@@ -55,6 +55,7 @@ export class DiscordAdapter implements Adapter {
     files: true,
     maxTextLength: DISCORD_TEXT_LIMIT,
     maxActionLength: 100,
+    privateInGroups: true,
   };
   readonly client: Client;
   private handler: IncomingHandler | undefined;

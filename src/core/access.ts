@@ -15,6 +15,7 @@ export const STAFF_ROLES: readonly Role[] = ['coordinator', 'admin'];
 export interface Who {
   role: Role;
   registered: boolean;
+  /** Whether answers are seen by the asker only: a private chat, or a group where replies are ephemeral (Discord). */
   chatKind: 'private' | 'group';
 }
 

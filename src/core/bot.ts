@@ -103,7 +103,9 @@ export class BotCore implements IncomingHandler {
     const person = await this.deps.people.resolve(incoming.identity, now);
     let tr = this.deps.i18n.translator(person.language);
     const chatKey = addressKey(incoming.chat);
-    const who: Who = { role: person.role, registered: person.registered, chatKind: incoming.chat.kind };
+    // For access rules a group counts as private where the platform shows answers to the asker only.
+    const privateReplies = incoming.chat.kind === 'private' || incoming.capabilities.privateInGroups === true;
+    const who: Who = { role: person.role, registered: person.registered, chatKind: privateReplies ? 'private' : 'group' };
 
     // The console is the local operator's own terminal (and scripted sessions pipe many lines at once).
     if (this.deps.rateLimiter && incoming.identity.platform !== 'console' && !this.deps.rateLimiter.allow(person.id, now)) {

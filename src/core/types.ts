@@ -47,6 +47,8 @@ export interface Capabilities {
   maxTextLength: number;
   /** Longest button data the platform carries back (Telegram: 64 bytes). */
   maxActionLength: number;
+  /** Answers in a group are seen only by the asker (Discord's ephemeral replies), so personal flows may run there. */
+  privateInGroups?: boolean;
 }
 
 export interface IdentityRef {

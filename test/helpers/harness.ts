@@ -16,7 +16,7 @@ import type { AnnouncementsOptions } from '../../src/features/announcements/serv
 
 export const CONSOLE_CAPS: Capabilities = { buttons: false, forms: false, edits: false, files: true, maxTextLength: 100_000, maxActionLength: 4096 };
 export const TELEGRAM_CAPS: Capabilities = { buttons: true, forms: false, edits: true, files: true, maxTextLength: 4096, maxActionLength: 64 };
-export const DISCORD_CAPS: Capabilities = { buttons: true, forms: true, edits: true, files: true, maxTextLength: 2000, maxActionLength: 100 };
+export const DISCORD_CAPS: Capabilities = { buttons: true, forms: true, edits: true, files: true, maxTextLength: 2000, maxActionLength: 100, privateInGroups: true };
 
 export function tempDir(prefix = 'bot-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
