@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Api, Bot, GrammyError, InputFile, webhookCallback, type Context } from 'grammy';
-import type { Message } from 'grammy/types';
+import type { Message, User } from 'grammy/types';
 import type { Logger } from 'pino';
 import { type Adapter, type CommandMenus, DeliveryError, type IncomingHandler } from '../../src/core/adapter.ts';
 import { parseCommand } from '../../src/core/input.ts';
 import type { Markup } from '../../src/core/markup.ts';
-import { type Address, type Capabilities, type Incoming, LANGUAGES, type Payload, type Reply, type SentRef, type TextReply } from '../../src/core/types.ts';
+import { type Address, type Capabilities, type IdentityRef, type Incoming, LANGUAGES, type Payload, type Reply, type SentRef, type TextReply } from '../../src/core/types.ts';
 import { classifyTelegramError } from './errors.ts';
 import { entitiesToMarkup, keyboard, splitForTelegram, TELEGRAM_CALLBACK_LIMIT, TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, telegramLength } from './render.ts';
 
@@ -165,13 +165,7 @@ export class TelegramAdapter implements Adapter {
     const payload = this.payloadOf(msg, group);
     if (!payload) return;
     const incoming: Incoming = {
-      identity: {
-        platform: 'telegram',
-        id: String(from.id),
-        ...(from.username ? { username: from.username } : {}),
-        displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
-        ...(from.language_code ? { languageHint: from.language_code } : {}),
-      },
+      identity: identityOf(from),
       chat: {
         platform: 'telegram',
         chatId: String(msg.chat.id),
@@ -236,15 +230,8 @@ export class TelegramAdapter implements Adapter {
     if (cq.data.startsWith('~')) {
       void this.bot.api.editMessageReplyMarkup(chatId, message.message_id).catch(() => undefined);
     }
-    const from = cq.from;
     const incoming: Incoming = {
-      identity: {
-        platform: 'telegram',
-        id: String(from.id),
-        ...(from.username ? { username: from.username } : {}),
-        displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
-        ...(from.language_code ? { languageHint: from.language_code } : {}),
-      },
+      identity: identityOf(cq.from),
       chat: { platform: 'telegram', chatId, kind: message.chat.type === 'private' ? 'private' : 'group' },
       payload: { type: 'action', data: cq.data },
       capabilities: this.capabilities,
@@ -357,4 +344,15 @@ export class TelegramAdapter implements Adapter {
     }, ms);
     this.timers.set(t, fn);
   }
+}
+
+/** A Telegram user as the core knows them; their language_code is the first guess at their language. */
+function identityOf(from: User): IdentityRef {
+  return {
+    platform: 'telegram',
+    id: String(from.id),
+    ...(from.username ? { username: from.username } : {}),
+    displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
+    ...(from.language_code ? { languageHint: from.language_code } : {}),
+  };
 }

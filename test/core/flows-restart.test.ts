@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.ts';
 import { tempDir, testApp, TestUser } from '../helpers/harness.ts';
 
 let app: Awaited<ReturnType<typeof testApp>> | undefined;

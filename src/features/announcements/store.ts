@@ -46,6 +46,21 @@ export function firstRun(schedule: Schedule, now: Date): Date | undefined {
   }
 }
 
+/** A draft as the announcement row's columns, with its first run (none: nothing left to send). */
+function draftColumns(draft: Draft, first: Date | undefined) {
+  return {
+    kind: draft.kind,
+    text: draft.text,
+    file_name: draft.file?.name ?? null,
+    file_mime: draft.file?.mime ?? null,
+    file_data: draft.file ? Buffer.from(draft.file.data) : null,
+    audience: JSON.stringify(draft.audience),
+    schedule: JSON.stringify(draft.schedule),
+    status: first ? ('scheduled' as const) : ('done' as const),
+    next_run_at: first?.toISOString() ?? null,
+  };
+}
+
 export class AnnouncementStore {
   constructor(private readonly db: Kysely<DB>) {}
 
@@ -54,15 +69,7 @@ export class AnnouncementStore {
     const row = {
       id: randomUUID(),
       created_by: by.personId,
-      kind: draft.kind,
-      text: draft.text,
-      file_name: draft.file?.name ?? null,
-      file_mime: draft.file?.mime ?? null,
-      file_data: draft.file ? Buffer.from(draft.file.data) : null,
-      audience: JSON.stringify(draft.audience),
-      schedule: JSON.stringify(draft.schedule),
-      status: first ? ('scheduled' as const) : ('done' as const),
-      next_run_at: first?.toISOString() ?? null,
+      ...draftColumns(draft, first),
       report_platform: by.report.platform,
       report_chat_id: by.report.chatId,
       report_language: by.language,
@@ -80,18 +87,7 @@ export class AnnouncementStore {
     // compare-and-set cannot change what is already going out.
     const r = await this.db
       .updateTable('announcements')
-      .set({
-        kind: draft.kind,
-        text: draft.text,
-        file_name: draft.file?.name ?? null,
-        file_mime: draft.file?.mime ?? null,
-        file_data: draft.file ? Buffer.from(draft.file.data) : null,
-        audience: JSON.stringify(draft.audience),
-        schedule: JSON.stringify(draft.schedule),
-        next_run_at: first?.toISOString() ?? null,
-        status: first ? 'scheduled' : 'done',
-        updated_at: now.toISOString(),
-      })
+      .set({ ...draftColumns(draft, first), updated_at: now.toISOString() })
       .where('id', '=', id)
       .where('status', '=', 'scheduled')
       .executeTakeFirst();

@@ -2,7 +2,7 @@ import type { Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type FlowInput, type Step } from '../../core/flows.ts';
 import type { Markup } from '../../core/markup.ts';
-import { type Choice, isLanguage, LANGUAGES, type Reply, text } from '../../core/types.ts';
+import { type Choice, isLanguage, LANGUAGES, text } from '../../core/types.ts';
 import type { Municipalities, Municipality } from './municipalities.ts';
 import type { PeopleService } from './people-service.ts';
 
