@@ -21,7 +21,7 @@ function runConsole(input: string, args: string[] = [], env: Record<string, stri
 describe('console adapter (a real process with piped stdin)', () => {
   it('answers /help and exits with status 0 at the end of input', () => {
     const r = runConsole('/help\n');
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('/start');
     expect(r.stdout).toContain('Jums pieejamās komandas (loma: administrators)');
     expect(r.stdout).not.toMatch(/"level"/); // no log lines between chat lines
@@ -29,7 +29,7 @@ describe('console adapter (a real process with piped stdin)', () => {
 
   it('registers a newcomer through numbered choices, in the chosen language', () => {
     const r = runConsole('/start\n3\n1\nd\n', ['--console', '--as', 'guest']);
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('[1] Latviešu');
     expect(r.stdout).toContain('[3] Русский');
     expect(r.stdout).toContain('Какова ваша роль в сети?');
@@ -42,7 +42,7 @@ describe('console adapter (a real process with piped stdin)', () => {
     const first = runConsole('/start\n2\n', ['--as', 'guest'], {}, dir);
     expect(first.stdout).toContain('What is your role');
     const second = runConsole('1\nTalsi\n1\n', ['--as', 'guest'], {}, dir);
-    expect(second.status).toBe(0);
+    expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain('Municipality: Talsu novads');
     expect(second.stdout).toContain('waiting for a coordinator');
   });
@@ -63,7 +63,7 @@ describe('console adapter (a real process with piped stdin)', () => {
 
   it('survives bad input and keeps answering', () => {
     const r = runConsole(`\n${'x'.repeat(20_000)}\n\u0000\u0001\n/nope\n7\n/help\n`);
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('par garu');
     expect(r.stdout).toContain('/nope nepazīstu');
     expect(r.stdout).toContain('Jums pieejamās komandas');
