@@ -304,6 +304,25 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
+  /** A channel or group by `@name` or id, if the bot is an administrator allowed to post there. */
+  async resolveChannel(ref: string): Promise<{ chatId: string; title: string } | { error: 'not_found' | 'not_admin' }> {
+    let chat;
+    try {
+      chat = await this.bot.api.getChat(ref);
+    } catch {
+      return { error: 'not_found' };
+    }
+    if (chat.type === 'private') return { error: 'not_found' };
+    try {
+      const me = await this.bot.api.getChatMember(chat.id, this.bot.botInfo.id);
+      const canPost = me.status === 'creator' || (me.status === 'administrator' && (chat.type !== 'channel' || me.can_post_messages !== false)) || (chat.type !== 'channel' && me.status === 'member');
+      if (!canPost) return { error: 'not_admin' };
+    } catch {
+      return { error: 'not_admin' };
+    }
+    return { chatId: String(chat.id), title: 'title' in chat && chat.title ? chat.title : ref };
+  }
+
   /** `https://t.me/<bot>?start=PAYLOAD`: opens the chat with the bot and sends `/start PAYLOAD` (invites). */
   startLink(payload: string): string | undefined {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(payload)) return undefined;

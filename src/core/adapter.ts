@@ -25,6 +25,11 @@ export interface Adapter {
    * `https://t.me/<bot>?start=PAYLOAD`); undefined where the platform has none or the bot's name is not known yet.
    */
   startLink?(payload: string): string | undefined;
+  /**
+   * Finds a channel by the name people use for it (Telegram `@name`) and checks the bot may post there, so a
+   * coordinator can register it as an audience from a private chat.
+   */
+  resolveChannel?(ref: string): Promise<{ chatId: string; title: string } | { error: 'not_found' | 'not_admin' }>;
   /** Shows an account the command menu of its (new) role and language, where the platform keeps one per chat. */
   refreshMenu?(accountId: string, role: Role, language: Language): Promise<void>;
 }

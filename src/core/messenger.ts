@@ -44,6 +44,11 @@ export class Messenger {
     return this.adapters.get(platform)?.startLink?.(payload);
   }
 
+  /** A channel by its public name, where the platform can look one up and the bot may post in it. */
+  async resolveChannel(platform: Platform, ref: string): Promise<{ chatId: string; title: string } | { error: 'not_found' | 'not_admin' } | undefined> {
+    return this.adapters.get(platform)?.resolveChannel?.(ref);
+  }
+
   /** Refreshes one account's command menu after its role or language changed; a no-op where menus are global. */
   async refreshMenu(address: Address, role: Role, language: Language): Promise<void> {
     await this.adapters.get(address.platform)?.refreshMenu?.(address.chatId, role, language);

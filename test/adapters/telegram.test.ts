@@ -116,6 +116,21 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     expect(chats).toMatchObject([{ platform: 'telegram', chat_id: String(group.id), title: 'Kurzemes eksperti' }]);
   });
 
+  it('lets a coordinator register a channel by its @name, once the bot may post there', async () => {
+    app = await testApp();
+    await new TestUser(app, { platform: 'telegram', id: '75', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
+    driver = await TelegramDriver.start(app);
+    driver.fake.addChat({ id: -1009876, type: 'channel', title: 'Romu tīkla ziņas', username: 'romu_tikls' });
+    let admin = false;
+    driver.fake.handle('getChatMember', () => (admin ? { status: 'administrator', can_post_messages: true, user: { id: driver!.fake.botId, is_bot: true, first_name: 'bot' } } : { status: 'left', user: { id: driver!.fake.botId, is_bot: true, first_name: 'bot' } }));
+    expect(text(await driver.say(75, '/register_group @nosuchchannel'))).toContain('cannot find @nosuchchannel');
+    expect(text(await driver.say(75, '/register_group @romu_tikls'))).toContain('add me to the channel as an administrator');
+    admin = true;
+    expect(text(await driver.say(75, '/register_group @romu_tikls'))).toContain('“Romu tīkla ziņas” will receive announcements');
+    const chats = await app.database.db.selectFrom('audience_chats').selectAll().execute();
+    expect(chats).toMatchObject([{ platform: 'telegram', chat_id: '-1009876', title: 'Romu tīkla ziņas' }]);
+  });
+
   it('delivers a coordinator’s announcement to several users, with their formatting, and marks blocked ones', async () => {
     app = await testApp({ now: '2026-11-20T10:00:00Z' });
     for (const id of ['81', '82', '83']) await new TestUser(app, { platform: 'telegram', id, caps: TELEGRAM_CAPS }).as('expert', 'talsi', 'lv');

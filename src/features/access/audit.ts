@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'announcement.update',
   'announcement.cancel',
   'announcement.stop',
+  'audience.register',
   'catalogue.reload',
   'ideas.export',
   'data.export',

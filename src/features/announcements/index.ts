@@ -151,15 +151,30 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
         name: 'register_group',
         access: [staff],
         description: 'announcements:commands.register_group',
-        async handle(ctx) {
+        arg: { name: 'channel', description: 'announcements:commands.channel_arg' },
+        async handle(ctx, args) {
           const chat = ctx.incoming.chat;
-          if (chat.kind !== 'group') return [text(ctx.tr.t('announcements:groups.only_in_group'))];
-          const title = (chat.title ?? chat.chatId).slice(0, 100);
+          let target: { chatId: string; title: string };
+          if (chat.kind === 'group') {
+            target = { chatId: chat.chatId, title: (chat.title ?? chat.chatId).slice(0, 100) };
+          } else {
+            // A channel has no members who write commands: a coordinator names it (@name) in a private chat, and the
+            // bot checks it may post there.
+            const ref = args.trim().split(/\s+/)[0] ?? '';
+            if (!/^(@[A-Za-z0-9_]{4,32}|-100\d{5,20})$/.test(ref)) return [text(ctx.tr.t('announcements:groups.only_in_group'))];
+            const found = await deps.messenger.resolveChannel(chat.platform, ref);
+            if (!found || 'error' in found) {
+              return [text(ctx.tr.t(found?.error === 'not_admin' ? 'announcements:groups.channel_not_admin' : 'announcements:groups.channel_not_found', { channel: ref }))];
+            }
+            target = { chatId: found.chatId, title: found.title.slice(0, 100) };
+          }
+          const { chatId, title } = target;
           await db
             .insertInto('audience_chats')
-            .values({ id: randomUUID(), platform: chat.platform, chat_id: chat.chatId, title, registered_by: ctx.person.id, created_at: ctx.now.toISOString() })
+            .values({ id: randomUUID(), platform: chat.platform, chat_id: chatId, title, registered_by: ctx.person.id, created_at: ctx.now.toISOString() })
             .onConflict((oc) => oc.columns(['platform', 'chat_id']).doUpdateSet({ title }))
             .execute();
+          await deps.audit?.byCtx(ctx, 'audience.register', null, { platform: chat.platform, title });
           return [text(ctx.tr.t('announcements:groups.registered', { title }))];
         },
       },
