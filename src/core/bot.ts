@@ -120,6 +120,7 @@ export class BotCore implements IncomingHandler {
       person,
       now,
       caps: incoming.capabilities,
+      who,
       get tr() {
         return tr;
       },

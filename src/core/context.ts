@@ -1,4 +1,4 @@
-import type { Role } from './access.ts';
+import type { Role, Who } from './access.ts';
 import type { Translator } from '../i18n/index.ts';
 import type { Capabilities, Choice, Incoming, Language, Reply } from './types.ts';
 
@@ -21,6 +21,8 @@ export interface Ctx {
   readonly person: Person;
   readonly now: Date;
   readonly caps: Capabilities;
+  /** The person as access rules see them (role, registration, whether answers here are private). */
+  readonly who: Who;
   /** Translator in the person's language; changes after `useLanguage`. */
   readonly tr: Translator;
   /** Switches the language for the rest of this handling (after the person picks one). */

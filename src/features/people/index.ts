@@ -29,9 +29,8 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
   };
 
   const help = (ctx: Ctx): Reply[] => {
-    const who = { role: ctx.person.role, registered: ctx.person.registered, chatKind: ctx.incoming.chat.kind };
     const lines: Markup[] = [...registry.commands.values()]
-      .filter((c) => !c.hidden && checkAll(c.access, who) === true)
+      .filter((c) => !c.hidden && checkAll(c.access, ctx.who) === true)
       .map((c) => markup`/${esc(c.name)} — ${ctx.tr.t(c.description)}`);
     const head = ctx.tr.t('people:help.title', { role: ctx.tr.plain(`common:roles.${ctx.person.role}`) });
     const foot = ctx.person.registered ? ctx.tr.t('people:help.footer') : ctx.tr.t('people:help.footer_unregistered');

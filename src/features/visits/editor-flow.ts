@@ -200,8 +200,11 @@ export function editorFlow(deps: EditorDeps): FlowDef<State> {
     return preview(ctx, draft);
   };
 
-  const previewVisit = (ctx: Ctx, draft: Draft, parsed: ParsedAgenda): VisitWithAgenda => {
-    const id = draft.visitId ?? 'preview';
+  /**
+   * The visit row a draft stands for: as shown in the preview (no id yet, unpublished) and as published (a new one,
+   * or the next revision of an existing one).
+   */
+  const visitRow = (ctx: Ctx, draft: Draft, id: string, existing?: VisitWithAgenda, publishing = false): VisitsTable => {
     const { title, place } = defaults(draft);
     const stamp = ctx.now.toISOString();
     return {
@@ -215,15 +218,20 @@ export function editorFlow(deps: EditorDeps): FlowDef<State> {
       date_precision: 'day',
       summary: draft.summary ?? null,
       source: draft.source ?? null,
+      // Edited in chat, a shipped visit is the coordinator's from now on: the data file no longer overwrites it.
       origin: 'chat',
       reminder_lead_minutes: draft.leadMinutes ?? null,
-      revision: 0,
-      published_at: null,
-      created_by: ctx.person.id,
-      created_at: stamp,
+      revision: existing ? existing.revision + 1 : 0,
+      published_at: publishing ? (existing?.published_at ?? stamp) : null,
+      created_by: existing ? existing.created_by : ctx.person.id,
+      created_at: existing?.created_at ?? stamp,
       updated_at: stamp,
-      items: toItemRows(id, parsed.items),
     };
+  };
+
+  const previewVisit = (ctx: Ctx, draft: Draft, parsed: ParsedAgenda): VisitWithAgenda => {
+    const id = draft.visitId ?? 'preview';
+    return { ...visitRow(ctx, draft, id), revision: 0, items: toItemRows(id, parsed.items) };
   };
 
   const preview = (ctx: Ctx, draft: Draft): Step<State> => {
@@ -280,28 +288,8 @@ export function editorFlow(deps: EditorDeps): FlowDef<State> {
     if (parsed.errors.length) return preview(ctx, draft);
     const existing = draft.visitId ? await store.get(draft.visitId) : undefined;
     const id = existing?.id ?? (await newId(draft));
-    const { title, place } = defaults(draft);
-    const stamp = ctx.now.toISOString();
-    const row: VisitsTable = {
-      id,
-      format: draft.format!,
-      place,
-      municipality: draft.municipality ?? null,
-      title,
-      starts_on: draft.startsOn!,
-      ends_on: draft.endsOn!,
-      date_precision: 'day',
-      summary: draft.summary ?? null,
-      source: draft.source ?? null,
-      // Edited in chat, a shipped visit is the coordinator's from now on: the data file no longer overwrites it.
-      origin: 'chat',
-      reminder_lead_minutes: draft.leadMinutes ?? null,
-      revision: existing ? existing.revision + 1 : 0,
-      published_at: existing?.published_at ?? stamp,
-      created_by: existing ? existing.created_by : ctx.person.id,
-      created_at: existing?.created_at ?? stamp,
-      updated_at: stamp,
-    };
+    const row = visitRow(ctx, draft, id, existing, true);
+    const { title } = row;
     await saveVisit(deps.db, row, toItemRows(id, parsed.items));
     const visit = (await store.get(id))!;
     const extra = (await deps.onPublished?.(ctx, { visit, created: !existing })) ?? [];

@@ -47,7 +47,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   );
 
   const allows = (ctx: Ctx, access: readonly Precondition[]) =>
-    checkAll(access, { role: ctx.person.role, registered: ctx.person.registered, chatKind: ctx.incoming.chat.kind }) === true;
+    checkAll(access, ctx.who) === true;
   const isUpcoming = (v: Visit, now: Date) => v.date_precision === 'day' && v.ends_on >= rigaDate(now);
   const limit = (ctx: Ctx) => Math.min(MESSAGE_LIMIT, ctx.caps.maxTextLength);
 

@@ -183,15 +183,21 @@ export class FakeGateway {
     this.host.changed();
   }
 
-  private identify(conn: GatewayConnection, d: Json): void {
+  /** IDENTIFY and RESUME alike: once per connection, with the right token (closing with Discord's codes otherwise). */
+  private authenticate(conn: GatewayConnection, d: Json): boolean {
     if (conn.session) {
       conn.close(4005, 'Already authenticated.');
-      return;
+      return false;
     }
     if (typeof d.token !== 'string' || (this.host.token !== undefined && d.token !== this.host.token)) {
       conn.close(4004, 'Authentication failed.');
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private identify(conn: GatewayConnection, d: Json): void {
+    if (!this.authenticate(conn, d)) return;
     if (typeof d.intents !== 'number') {
       conn.close(4013, 'Invalid intent(s).');
       return;
@@ -214,14 +220,7 @@ export class FakeGateway {
   }
 
   private resume(conn: GatewayConnection, d: Json): void {
-    if (conn.session) {
-      conn.close(4005, 'Already authenticated.');
-      return;
-    }
-    if (typeof d.token !== 'string' || (this.host.token !== undefined && d.token !== this.host.token)) {
-      conn.close(4004, 'Authentication failed.');
-      return;
-    }
+    if (!this.authenticate(conn, d)) return;
     const session = typeof d.session_id === 'string' ? this.sessions.get(d.session_id) : undefined;
     if (!session || !session.resumable) {
       this.events.push({ type: 'resume-failed', at: Date.now(), sessionId: String(d.session_id) });
