@@ -64,8 +64,21 @@ describe('agenda parser: good input', () => {
     expect(r.items[0]!.day).toBe('2019-10-17');
   });
 
+  it('keeps items of the whole visit without a day when the source gives none ("Visās dienās", All days, Все дни)', () => {
+    for (const heading of ['Visās dienās', 'visas dienas:', 'All days', 'Все дни']) {
+      const r = parseAgenda(`${heading}\nPārventas bibliotēka\n2. diena\n10:00 Sanāksme`, TWO_DAYS);
+      expect(r.errors, heading).toEqual([]);
+      expect(r.items.map((i) => i.day), heading).toEqual([null, '2019-10-18']);
+    }
+    // A one-day visit has only one day to put them on.
+    expect(parseAgenda('Visās dienās\nSanāksme', { startsOn: '2019-10-17', endsOn: '2019-10-17' }).items[0]!.day).toBe('2019-10-17');
+  });
+
   it('reads back what it writes (the editor shows an agenda as paste text)', () => {
     const text = [
+      'Visās dienās',
+      'Pārventas bibliotēka',
+      '',
       '2019-10-17',
       '09:30–10:00 Kafija @ Tautas nams',
       '10:00 Skola — M. Avramenko @ Pārventa https://example.lv/x [vizīte]',
@@ -97,6 +110,7 @@ describe('agenda parser: malformed input is pointed at by line, with what was ex
     ['2019-10-17 10:00 Sākums', 1, 'heading_alone'],
     ['10:00 Sākums [metode', 1, 'bracket'],
     ['- apakšpunkts bez punkta', 1, 'item_before_point'],
+    ['Visās dienās\n10:00 Kad?', 2, 'day_for_time'],
     [`10:00 ${'x'.repeat(700)}`, 1, 'line_length'],
   ];
   for (const [input, line, expected] of cases) {

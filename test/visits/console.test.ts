@@ -23,7 +23,7 @@ function runConsole(input: string, role: string, dir: string) {
 describe('visits through the console adapter (a real process)', () => {
   it('lists visits, shows the 2021-05-27 agenda and saves its calendar file', () => {
     const dir = tempDir('visits-console-');
-    const out = runConsole('/visits\n/agenda 2021-05-27\n/calendar 2021-05-27\n/agenda 5\n', 'guest', dir);
+    const out = runConsole('/visits\n/agenda 2021-05-27\n/calendar 2021-05-27\n/agenda 4\n', 'guest', dir);
     expect(out).toContain('Notikušās');
     expect(out).toContain('1. Microsoft Teams · 2021. g. 27. maijs · tiešsaistes sanāksme');
     expect(out).toMatch(/\[\d+\] Jelgava 2017/);

@@ -20,7 +20,8 @@ describe('shipped visits (data/visits)', () => {
 
   it('every file reads, its agenda parses, and it names its source', () => {
     const files = visitFiles();
-    expect(files.length).toBeGreaterThanOrEqual(10);
+    // Eight visits 2016–2020 (seed 001: Talsi and Sabile are one) and the 2021-05-27 meeting.
+    expect(files.length).toBeGreaterThanOrEqual(9);
     for (const f of files) {
       const v = readVisitFile(f, municipalities);
       expect(basename(f), 'file named after the id').toBe(`${v.visit.id}.yaml`);
@@ -31,9 +32,16 @@ describe('shipped visits (data/visits)', () => {
   it('has the visits and meetings the sources know, with the 2021-05-27 agenda in full', () => {
     const byId = new Map(visitFiles().map((f) => readVisitFile(f, municipalities)).map((v) => [v.visit.id, v]));
     expect(byId.get('2017-02-23-jelgava')?.visit).toMatchObject({ starts_on: '2017-02-23', ends_on: '2017-02-24', municipality: 'jelgava' });
-    expect(byId.get('2019-10-17-ventspils')?.visit).toMatchObject({ starts_on: '2019-10-17', ends_on: '2019-10-18' });
-    expect(byId.get('2020-07-02-sabile')?.visit).toMatchObject({ starts_on: '2020-07-02', municipality: 'talsi' });
-    expect(byId.get('2020-07-03-talsi')?.visit).toMatchObject({ starts_on: '2020-07-03', municipality: 'talsi' });
+    const ventspils = byId.get('2019-10-17-ventspils')!;
+    expect(ventspils.visit).toMatchObject({ starts_on: '2019-10-17', ends_on: '2019-10-18' });
+    // The source names what the visit held, not which day: every item belongs to the whole visit.
+    expect(ventspils.items.map((i) => i.day)).toEqual([null, null, null, null]);
+    const talsi = byId.get('2020-07-02-talsi')!;
+    expect(talsi.visit).toMatchObject({ starts_on: '2020-07-02', ends_on: '2020-07-03', municipality: 'talsi' });
+    expect(talsi.replaces).toEqual(['2020-07-02-sabile', '2020-07-03-talsi']);
+    expect(talsi.items.map((i) => i.day)).toEqual(['2020-07-02', '2020-07-02', '2020-07-02', '2020-07-03']);
+    const counted = [...byId.values()].filter((v) => v.visit.format === 'visit');
+    expect(counted).toHaveLength(8);
     for (const place of ['jurmala', 'daugavpils', 'limbazi', 'rezekne-malta', 'vilaka']) {
       expect(byId.get(`2016-2020-${place}`)?.visit.date_precision, place).toBe('years');
     }
@@ -64,17 +72,36 @@ describe('shipped visits (data/visits)', () => {
     await visitsReady(db);
     expect(await loadVisitData(db, now, silentLogger, { dir })).toBe(0); // already loaded at start, unchanged
 
-    const talsi = join(dir, '2020-07-03-talsi.yaml');
+    const talsi = join(dir, '2020-07-02-talsi.yaml');
     writeFileSync(talsi, readFileSync(talsi, 'utf8').replace('@ Talsu Tautas nams', '@ Talsu Tautas nams, lielā zāle'));
     expect(await loadVisitData(db, now, silentLogger, { dir })).toBe(1);
-    const changed = (await store.get('2020-07-03-talsi'))!;
-    expect(changed.items[0]!.place).toBe('Talsu Tautas nams, lielā zāle');
+    const changed = (await store.get('2020-07-02-talsi'))!;
+    expect(changed.items[3]!.place).toBe('Talsu Tautas nams, lielā zāle');
     expect(changed.revision).toBe(1);
 
-    await db.updateTable('visits').set({ origin: 'chat', title: 'Coordinator’s own' }).where('id', '=', '2020-07-02-sabile').execute();
-    writeFileSync(join(dir, '2020-07-02-sabile.yaml'), readFileSync(join(dir, '2020-07-02-sabile.yaml'), 'utf8').replace('Sventes', 'Sventes ezera'));
+    await db.updateTable('visits').set({ origin: 'chat', title: 'Coordinator’s own' }).where('id', '=', '2020-07-02-talsi').execute();
+    writeFileSync(talsi, readFileSync(talsi, 'utf8').replace('Sventes', 'Sventes ezera'));
     expect(await loadVisitData(db, now, silentLogger, { dir })).toBe(0);
-    expect((await store.get('2020-07-02-sabile'))!.title).toBe('Coordinator’s own');
+    expect((await store.get('2020-07-02-talsi'))!.title).toBe('Coordinator’s own');
+  });
+
+  it('retires the two visits Talsi and Sabile once were, moving their answers to the one visit', async () => {
+    app = await testApp();
+    const db = app.database.db;
+    await visitsReady(db);
+    const store = new VisitStore(db);
+    const { items: _items, ...talsi } = (await store.get('2020-07-02-talsi'))!;
+    const person = await app.people.resolve({ platform: 'console', id: 'old-rsvp' }, app.clock.now());
+    const stamp = '2020-06-01T00:00:00.000Z';
+    for (const id of ['2020-07-02-sabile', '2020-07-03-talsi']) {
+      await db.insertInto('visits').values({ ...talsi, id, created_at: stamp, updated_at: stamp }).execute();
+    }
+    await db.insertInto('visit_rsvps').values({ visit_id: '2020-07-03-talsi', person_id: person.id, answer: 'going', updated_at: stamp }).execute();
+    await loadVisitData(db, new Date('2021-06-01T00:00:00Z'), silentLogger);
+    expect(await db.selectFrom('visits').select('id').where('id', 'in', ['2020-07-02-sabile', '2020-07-03-talsi']).execute()).toEqual([]);
+    expect(await db.selectFrom('visit_rsvps').select(['visit_id', 'answer']).where('person_id', '=', person.id).execute()).toEqual([
+      { visit_id: '2020-07-02-talsi', answer: 'going' },
+    ]);
   });
 
   it('skips a broken file with a log line naming its line, and loads the rest', async () => {

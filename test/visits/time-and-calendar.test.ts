@@ -123,6 +123,18 @@ describe('the calendar file', () => {
     expect(String(read[1]!.description)).toContain('[tour de table]');
   });
 
+  it('puts a two-day visit whose items have no day (Ventspils 2019) in the calendar over both days', async () => {
+    app = await testApp();
+    const v = (await new VisitStore(app.database.db).get('2019-10-17-ventspils'))!;
+    const read = events(visitCalendar(v).ics);
+    expect(read).toHaveLength(1);
+    const e = read[0]!;
+    expect((e.start as Date & { dateOnly?: boolean }).dateOnly).toBe(true);
+    // All-day DTEND is exclusive: 17 and 18 October.
+    expect([e.start.toISOString().slice(0, 10), e.end!.toISOString().slice(0, 10)]).toEqual(['2019-10-17', '2019-10-19']);
+    expect(String(e.description)).toContain('Pārventas bibliotēka');
+  });
+
   it('is sent as a .ics file by /calendar and by the button under the agenda', async () => {
     app = await testApp();
     const u = new TestUser(app, { id: 'cal' });

@@ -6,6 +6,8 @@ import { fold } from '../../core/text-match.ts';
  *
  *     1. diena                      a day heading: a date (2021-05-27, 27.05.2021) or Day N / N. diena / День N,
  *                                   counted from the visit's first date; items before any heading belong to day 1
+ *     Visās dienās                  items of the whole visit, when the source does not say which day (also
+ *                                   All days / Все дни); they have no times
  *     13:00–13:15 Title — Presenters @ Place https://link [method]
  *     13:00 Title                   the end time is optional; `13.00` works too; `-`, `–` or `—` between the times
  *     - a sub-point                 a line starting with `- `, `• ` or `* ` belongs to the item above
@@ -19,7 +21,8 @@ import { fold } from '../../core/text-match.ts';
 export interface ParsedItem {
   /** 1-based line of the pasted text. */
   line: number;
-  day: string;
+  /** The Riga date of the item, or null for an item of the whole visit (no day given, so no time either). */
+  day: string | null;
   /** HH:MM in Riga time, or null for an untimed item. */
   start: string | null;
   end: string | null;
@@ -42,7 +45,8 @@ export type ExpectedCode =
   | 'bracket'
   | 'item_before_point'
   | 'line_length'
-  | 'fewer_items';
+  | 'fewer_items'
+  | 'day_for_time';
 
 export interface AgendaError {
   line: number;
@@ -111,9 +115,16 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
-type Heading = { date: string } | { error: ExpectedCode; params?: Record<string, string | number> } | undefined;
+type Heading = { date: string | null } | { error: ExpectedCode; params?: Record<string, string | number> } | undefined;
+
+/** The heading of items that belong to the whole visit, in the three languages (folded). */
+const ALL_DAYS = new Set(['visas dienas', 'visas dienās', 'visās dienās', 'all days', 'whole visit', 'все дни'].map((w) => fold(w)));
+
+/** The heading written for the whole visit's items (parseAgenda reads it in any of the three languages). */
+export const ALL_DAYS_HEADING = 'Visās dienās';
 
 function parseHeading(text: string, ctx: AgendaContext): Heading {
+  if (ALL_DAYS.has(fold(text.replace(/:\s*$/, '')))) return { date: ctx.startsOn === ctx.endsOn ? ctx.startsOn : null };
   const range = { first: ctx.startsOn, last: ctx.endsOn };
   const iso = ISO_DATE.exec(text);
   const lv = iso ? null : LV_DATE.exec(text);
@@ -177,7 +188,7 @@ export function parseAgenda(text: string, ctx: AgendaContext): ParsedAgenda {
   const errors: AgendaError[] = [];
   const warnings: AgendaWarning[] = [];
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  let day = ctx.startsOn;
+  let day: string | null = ctx.startsOn;
   let last: ParsedItem | undefined;
   const pastWarned = new Set<string>();
 
@@ -209,7 +220,7 @@ export function parseAgenda(text: string, ctx: AgendaContext): ParsedAgenda {
       if ('error' in heading) return fail(heading.error, heading.params);
       day = heading.date;
       last = undefined;
-      warnPast(line, t, day);
+      warnPast(line, t, day ?? ctx.endsOn);
       return;
     }
 
@@ -236,9 +247,10 @@ export function parseAgenda(text: string, ctx: AgendaContext): ParsedAgenda {
     const parsed = parseRest(rest);
     if ('error' in parsed) return fail(parsed.error);
     if (items.length >= MAX_ITEMS) return fail('fewer_items', { max: MAX_ITEMS });
+    if (start && day === null) return fail('day_for_time');
     const item: ParsedItem = { line, day, start, end, ...parsed, notes: [] };
     for (const time of [start, end]) {
-      if (!time) continue;
+      if (!time || day === null) continue;
       const instant = rigaToUtc(day, time);
       if (rigaTime(instant) !== time || rigaDate(instant) !== day) warnings.push({ line, text: t.slice(0, 120), warning: 'dst_gap', params: { time } });
       else {
@@ -246,14 +258,14 @@ export function parseAgenda(text: string, ctx: AgendaContext): ParsedAgenda {
         if (rigaTime(hourLater) === time && rigaDate(hourLater) === day) warnings.push({ line, text: t.slice(0, 120), warning: 'dst_twice', params: { time } });
       }
     }
-    warnPast(line, t, day);
+    warnPast(line, t, day ?? ctx.endsOn);
     items.push(item);
     last = item;
   });
 
   // Times within a day: out of order, or overlapping an earlier item's explicit end.
   const byDay = new Map<string, ParsedItem[]>();
-  for (const it of items) if (it.start) byDay.set(it.day, [...(byDay.get(it.day) ?? []), it]);
+  for (const it of items) if (it.start && it.day) byDay.set(it.day, [...(byDay.get(it.day) ?? []), it]);
   for (const dayItems of byDay.values()) {
     dayItems.forEach((it, i) => {
       const prev = dayItems[i - 1];
@@ -279,11 +291,11 @@ export function daysOf(startsOn: string, endsOn: string): string[] {
 /** Items as the paste format again (for editing an agenda in chat): parseAgenda reads back what this writes. */
 export function agendaToText(items: ReadonlyArray<Omit<ParsedItem, 'line'>>): string {
   const out: string[] = [];
-  let day: string | undefined;
+  let day: string | null | undefined;
   for (const it of items) {
     if (it.day !== day) {
       if (day !== undefined) out.push('');
-      out.push(it.day);
+      out.push(it.day ?? ALL_DAYS_HEADING);
       day = it.day;
     }
     const time = it.start ? `${it.start}${it.end ? `–${it.end}` : ''} ` : '';

@@ -41,7 +41,7 @@ function itemDescription(item: AgendaItem, v: VisitWithAgenda): string {
  * VEVENT per timed agenda item, its UID stable per item and SEQUENCE the visit's revision, so importing a newer file
  * updates the events. An item without an end lasts until the next timed item of its day (or has no DTEND).
  * Untimed items of a day are gathered into one all-day event for that day, listing them, so a visit known only by its
- * programme still lands in the calendar. Wall-clock times in the hour that daylight saving repeats are written in
+ * programme still lands in the calendar; items of the whole visit (no day known) make one event over all its days. Wall-clock times in the hour that daylight saving repeats are written in
  * UTC, as they are ambiguous in local time.
  */
 export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number } {
@@ -72,16 +72,17 @@ export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number
     events++;
   }
 
-  const untimedDays = [...new Set(v.items.filter((i) => !i.starts_at).map((i) => i.day))].sort();
+  // Untimed items: one all-day event per day, and one spanning the whole visit for items whose day is not known.
+  const untimedDays = [...new Set(v.items.filter((i) => !i.starts_at).map((i) => i.day))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
   for (const day of untimedDays) {
     const untimed = v.items.filter((i) => i.day === day && !i.starts_at);
     cal.createEvent({
-      id: `${v.id}/${day}/day@${UID_DOMAIN}`,
+      id: `${v.id}/${day ?? 'all'}/day@${UID_DOMAIN}`,
       sequence: v.revision,
       stamp,
       allDay: true,
-      start: DateTime.fromISO(day, { zone: 'utc' }),
-      end: DateTime.fromISO(addDays(day, 1), { zone: 'utc' }),
+      start: DateTime.fromISO(day ?? v.starts_on, { zone: 'utc' }),
+      end: DateTime.fromISO(addDays(day ?? v.ends_on, 1), { zone: 'utc' }),
       summary: `${v.place}: ${v.title}`,
       description: description([
         ...untimed.map((i) => `• ${i.title}${i.presenters ? ` — ${i.presenters}` : ''}${i.place ? ` @ ${i.place}` : ''}${i.method ? ` [${i.method}]` : ''}`),

@@ -10,6 +10,7 @@ import { DATA_DIR } from '../../data-dir.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import { parseAgenda } from './agenda-parser.ts';
 import type { AgendaItemsTable, VisitsTable } from './tables.ts';
+import { inAgendaOrder } from './visit-store.ts';
 import { saveVisit, toItemRows } from './visit-writer.ts';
 
 export const VISITS_DIR = join(DATA_DIR, 'visits');
@@ -20,6 +21,8 @@ const IsoDate = z.string().refine(isIsoDate, { message: 'expected a date YYYY-MM
 export const VisitFile = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/, { message: 'expected lowercase letters, digits and dashes' }),
+    /** Ids of earlier data files this one takes the place of (two days once shipped as two visits). */
+    replaces: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/)).default([]),
     format: z.enum(['visit', 'online']),
     title: z.string().min(1),
     place: z.string().min(1),
@@ -38,6 +41,7 @@ export type VisitFileData = z.infer<typeof VisitFile>;
 
 export interface LoadedVisit {
   file: string;
+  replaces: string[];
   visit: Omit<VisitsTable, 'origin' | 'revision' | 'published_at' | 'created_by' | 'created_at' | 'updated_at'>;
   items: AgendaItemsTable[];
 }
@@ -55,6 +59,7 @@ export function readVisitFile(path: string, municipalities?: Municipalities): Lo
   }
   return {
     file: name,
+    replaces: f.replaces,
     visit: {
       id: f.id,
       format: f.format,
@@ -107,8 +112,9 @@ export async function loadVisitData(db: Kysely<DB>, now: Date, log: Logger, opti
     }
     const existing = await db.selectFrom('visits').selectAll().where('id', '=', loaded.visit.id).executeTakeFirst();
     if (existing?.origin === 'chat') continue;
+    if (existing) await retire(db, loaded, log);
     if (existing) {
-      const items = await db.selectFrom('agenda_items').selectAll().where('visit_id', '=', existing.id).orderBy('day').orderBy('position').execute();
+      const items = inAgendaOrder(await db.selectFrom('agenda_items').selectAll().where('visit_id', '=', existing.id).execute());
       const same = (Object.keys(loaded.visit) as Array<keyof LoadedVisit['visit']>).every((k) => existing[k] === loaded.visit[k]);
       if (same && sameItems(items, loaded.items)) continue;
     }
@@ -127,6 +133,36 @@ export async function loadVisitData(db: Kysely<DB>, now: Date, log: Logger, opti
       loaded.items,
     );
     changed++;
+    if (!existing) await retire(db, loaded, log);
   }
   return changed;
+}
+
+/**
+ * Removes the shipped visits a file replaces: their answers move to the new visit (a person's newest answer wins)
+ * and their reminders go (the visits are past). A replaced visit a coordinator edited in chat stays, and so does one
+ * with five-idea lists, which are kept by visit and would otherwise lose it; both are logged.
+ */
+async function retire(db: Kysely<DB>, loaded: LoadedVisit, log: Logger): Promise<void> {
+  for (const old of loaded.replaces) {
+    const row = await db.selectFrom('visits').select(['id', 'origin']).where('id', '=', old).executeTakeFirst();
+    if (!row) continue;
+    const ideas = await db.selectFrom('idea_collections').select('visit_id').where('visit_id', '=', old).executeTakeFirst();
+    if (row.origin === 'chat' || ideas) {
+      log.warn({ visit: old, by: loaded.visit.id }, 'replaced visit kept: it was edited in chat or has five-idea lists');
+      continue;
+    }
+    await db.transaction().execute(async (trx) => {
+      const answers = await trx.selectFrom('visit_rsvps').selectAll().where('visit_id', '=', old).execute();
+      for (const a of answers) {
+        const mine = await trx.selectFrom('visit_rsvps').select('updated_at').where('visit_id', '=', loaded.visit.id).where('person_id', '=', a.person_id).executeTakeFirst();
+        if (!mine) await trx.insertInto('visit_rsvps').values({ ...a, visit_id: loaded.visit.id }).execute();
+        else if (mine.updated_at < a.updated_at) {
+          await trx.updateTable('visit_rsvps').set({ answer: a.answer, updated_at: a.updated_at }).where('visit_id', '=', loaded.visit.id).where('person_id', '=', a.person_id).execute();
+        }
+      }
+      await trx.deleteFrom('visits').where('id', '=', old).execute();
+    });
+    log.info({ visit: old, by: loaded.visit.id }, 'replaced visit removed');
+  }
 }

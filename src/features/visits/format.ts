@@ -2,6 +2,7 @@ import { esc, join, type Markup, markup, splitMarkup } from '../../core/markup.t
 import { rigaTime } from '../../core/time.ts';
 import type { Language } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
+import { withSeedTitles } from '../seeds.ts';
 import type { AgendaItem, Visit, VisitWithAgenda } from './visit-store.ts';
 
 /** Longest text of one agenda message: comfortable on a phone and under every platform's limit once split. */
@@ -85,13 +86,15 @@ export function visitHeader(v: Visit, tr: Translator): Markup {
  */
 export function agendaMessages(v: VisitWithAgenda, tr: Translator, limit = MESSAGE_LIMIT): Markup[] {
   const blocks: Markup[] = [visitHeader(v, tr)];
-  const days = [...new Set(v.items.map((i) => i.day))].sort();
+  // Items of the whole visit (the source gives no day) come first, under the visit's dates.
+  const days = [...new Set(v.items.map((i) => i.day))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
   for (const day of days) {
     const dayItems = v.items.filter((i) => i.day === day);
-    blocks.push(join([markup`<b>${esc(dayHeading(day, tr.lng))}</b>`, ...dayItems.flatMap((i) => itemLines(i, v.items))]));
+    const heading = day ? esc(dayHeading(day, tr.lng)) : tr.t('visits:agenda.all_days', { dates: visitDates(v, tr, 'long') });
+    blocks.push(join([markup`<b>${heading}</b>`, ...dayItems.flatMap((i) => itemLines(i, v.items))]));
   }
   if (!v.items.length) blocks.push(tr.t(v.date_precision === 'years' ? 'visits:agenda.no_details' : 'visits:agenda.no_items'));
-  if (v.source) blocks.push(markup`<i>${tr.t('visits:agenda.source', { source: v.source })}</i>`);
+  if (v.source) blocks.push(markup`<i>${tr.t('visits:agenda.source', { source: withSeedTitles(v.source, tr.lng) })}</i>`);
 
   const messages: Markup[] = [];
   let current = '';

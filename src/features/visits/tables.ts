@@ -35,11 +35,11 @@ export interface VisitsTable {
 }
 
 export interface AgendaItemsTable {
-  /** `<visit id>/<day>/<position>`: stable while the day's order stays, so calendar UIDs are too. */
+  /** `<visit id>/<day>/<position>` (`all` for the whole visit): stable while the day's order stays, so calendar UIDs are too. */
   id: string;
   visit_id: string;
-  /** Riga calendar date of the item. */
-  day: string;
+  /** Riga calendar date of the item; null for an item of the whole visit when the source gives no day. */
+  day: string | null;
   position: number;
   /** UTC instants; null for items without a known time (only the day is known). */
   starts_at: string | null;

@@ -55,7 +55,7 @@ export class VisitStore {
     await visitsReady(this.db);
     const visit = await this.db.selectFrom('visits').selectAll().where('id', '=', id).executeTakeFirst();
     if (!visit) return undefined;
-    const items = await this.db.selectFrom('agenda_items').selectAll().where('visit_id', '=', id).orderBy('day').orderBy('position').execute();
+    const items = inAgendaOrder(await this.db.selectFrom('agenda_items').selectAll().where('visit_id', '=', id).execute());
     return { ...visit, items };
   }
 
@@ -116,4 +116,12 @@ export function normalizeDate(s: string): string | undefined {
   const lv = /^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$/.exec(s);
   if (lv) return `${lv[3]}-${lv[2]!.padStart(2, '0')}-${lv[1]!.padStart(2, '0')}`;
   return undefined;
+}
+
+/**
+ * Items of the whole visit first, then day by day, each in its position. Sorted here rather than in SQL because
+ * SQLite and PostgreSQL put NULL days at opposite ends.
+ */
+export function inAgendaOrder<T extends { day: string | null; position: number }>(items: T[]): T[] {
+  return items.sort((a, b) => (a.day ?? '').localeCompare(b.day ?? '') || a.position - b.position);
 }

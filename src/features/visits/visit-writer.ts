@@ -7,17 +7,19 @@ import type { AgendaItem } from './visit-store.ts';
 
 /** Parsed agenda lines as rows: times become UTC instants (Europe/Riga, across daylight-saving changes). */
 export function toItemRows(visitId: string, items: readonly ParsedItem[]): AgendaItemsTable[] {
-  const perDay = new Map<string, number>();
+  const perDay = new Map<string | null, number>();
   return items.map((it) => {
     const position = (perDay.get(it.day) ?? 0) + 1;
     perDay.set(it.day, position);
+    // The parser gives times only to items of a known day.
+    const on = (time: string | null) => (time && it.day ? rigaToUtc(it.day, time).toISOString() : null);
     return {
-      id: `${visitId}/${it.day}/${position}`,
+      id: `${visitId}/${it.day ?? 'all'}/${position}`,
       visit_id: visitId,
       day: it.day,
       position,
-      starts_at: it.start ? rigaToUtc(it.day, it.start).toISOString() : null,
-      ends_at: it.end ? rigaToUtc(it.day, it.end).toISOString() : null,
+      starts_at: on(it.start),
+      ends_at: on(it.end),
       title: it.title,
       place: it.place,
       link: it.link,
