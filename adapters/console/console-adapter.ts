@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Adapter, IncomingHandler } from '../../src/core/adapter.ts';
@@ -18,6 +18,41 @@ export interface ConsoleAdapterOptions {
   prompt?: boolean;
   /** Called once the input has ended and every line has been answered. */
   onEnd?: () => void;
+}
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.zip': 'application/zip',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+};
+
+/**
+ * `/file PATH` sends a file from this computer, as a Telegram document or a Discord attachment would arrive (a
+ * relative path is read from the folder the bot was started in). Other lines are text.
+ */
+export function fileLine(line: string): Incoming['payload'] | undefined {
+  const m = /^\/file\s+(.+)$/.exec(line.trim());
+  if (!m) return undefined;
+  const path = resolve(m[1]!.trim().replace(/^(["'])(.*)\1$/, '$2'));
+  const name = basename(path);
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return { type: 'unreadable_file', name };
+    size = st.size;
+  } catch {
+    return { type: 'unreadable_file', name };
+  }
+  const mime = MIME_BY_EXTENSION[extname(name).toLowerCase()] ?? 'application/octet-stream';
+  return { type: 'file', name, mime, size, read: async () => new Uint8Array(readFileSync(path)) };
 }
 
 /**
@@ -62,7 +97,7 @@ export class ConsoleAdapter implements Adapter {
     const incoming: Incoming = {
       identity: this.options.identity,
       chat: { ...this.address, kind: 'private' },
-      payload: { type: 'text', text: line },
+      payload: fileLine(line) ?? { type: 'text', text: line },
       capabilities: this.capabilities,
     };
     try {

@@ -219,7 +219,9 @@ export class BotCore implements IncomingHandler {
           if (!conversation) return { replies: this.expired(who, tr) };
           return flowInput(conversation, { type: 'form', formId: p.formId, values: cleanValues(p.values) });
         case 'file': {
-          if (!conversation) return { replies: [text(tr.t('common:errors.file_not_expected'))], keepPending: true };
+          const meta = { name: p.name.slice(0, 200), mime: p.mime, size: p.size };
+          const handler = conversation ? undefined : this.deps.registry.fileHandlers.find((h) => h.accepts(ctx, meta));
+          if (!conversation && !handler) return { replies: [text(tr.t('common:errors.file_not_expected'))], keepPending: true };
           if (p.size > MAX_FILE_BYTES) {
             return { replies: [text(tr.t('common:errors.file_too_large', { max: MAX_FILE_BYTES / 1024 / 1024 }))], keepPending: true };
           }
@@ -227,8 +229,11 @@ export class BotCore implements IncomingHandler {
           if (data.byteLength > MAX_FILE_BYTES) {
             return { replies: [text(tr.t('common:errors.file_too_large', { max: MAX_FILE_BYTES / 1024 / 1024 }))], keepPending: true };
           }
-          return flowInput(conversation, { type: 'file', name: p.name.slice(0, 200), mime: p.mime, data });
+          if (handler) return { replies: await handler.handle(ctx, { name: meta.name, mime: p.mime, data }) };
+          return flowInput(conversation!, { type: 'file', name: meta.name, mime: p.mime, data });
         }
+        case 'unreadable_file':
+          return { replies: [text(tr.t('common:errors.file_unreadable', { name: p.name.slice(0, 200) }))], keepPending: true };
         case 'unsupported':
           return { replies: [text(tr.t('common:errors.unsupported'))], keepPending: true };
         case 'text': {

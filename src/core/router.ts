@@ -41,6 +41,17 @@ export interface TextHandler {
   handle(ctx: Ctx, text: string): Promise<Reply[] | undefined>;
 }
 
+/**
+ * A file sent outside any conversation (a programme file, a filled translation sheet). `accepts` looks only at the
+ * name, type and sender, before the file is downloaded; the first handler that accepts it gets the bytes. Access
+ * is the handler's to check, so a refusal can say what to do.
+ */
+export interface FileHandler {
+  name: string;
+  accepts(ctx: Ctx, file: { name: string; mime: string; size: number }): boolean;
+  handle(ctx: Ctx, file: { name: string; mime: string; data: Uint8Array }): Promise<Reply[]>;
+}
+
 /** An entry of the main menu, shown as a button when the person may run its command. */
 export interface MenuItem {
   /** Locale key of the button label. */
@@ -70,6 +81,7 @@ export interface Feature {
   actions?: ActionDef[];
   flows?: FlowDef[];
   textHandlers?: TextHandler[];
+  fileHandlers?: FileHandler[];
   menu?: MenuItem[];
   /** Rows this feature keeps about people: exported by /mydata, erased by /forget, merged by /link. */
   personalData?: PersonalData;
@@ -87,6 +99,7 @@ export class Registry {
   readonly actions = new Map<string, ActionDef>();
   readonly flows = new Map<string, FlowDef>();
   readonly textHandlers: TextHandler[] = [];
+  readonly fileHandlers: FileHandler[] = [];
   readonly menu: MenuItem[] = [];
   readonly features: Feature[] = [];
 
@@ -107,6 +120,7 @@ export class Registry {
       this.flows.set(f.name, f);
     }
     this.textHandlers.push(...(feature.textHandlers ?? []));
+    this.fileHandlers.push(...(feature.fileHandlers ?? []));
     this.menu.push(...(feature.menu ?? []));
     this.menu.sort((a, b) => a.order - b.order);
     return this;

@@ -71,6 +71,8 @@ export type Payload =
   /** A submitted native form (Discord modal). */
   | { type: 'form'; formId: string; values: Record<string, string> }
   | { type: 'file'; name: string; mime: string; size: number; read: () => Promise<Uint8Array> }
+  /** A file the person meant to send that could not be read (the console's `/file PATH` with a wrong path). */
+  | { type: 'unreadable_file'; name: string }
   /** Stickers, voice notes, photos and the like. */
   | { type: 'unsupported'; what: string };
 

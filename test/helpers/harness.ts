@@ -156,6 +156,12 @@ export class TestUser {
     return this.deliver({ type: 'text', text });
   }
 
+  /** Sends a file, as a Telegram document or a Discord attachment arrives (read only when the core asks). */
+  sendFile(name: string, content: string | Uint8Array, mime = 'application/octet-stream'): Promise<Reply[]> {
+    const data = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+    return this.deliver({ type: 'file', name, mime, size: data.byteLength, read: async () => data });
+  }
+
   action(data: string): Promise<Reply[]> {
     return this.deliver({ type: 'action', data });
   }
