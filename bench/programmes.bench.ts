@@ -21,7 +21,7 @@ function rng(seed: number) {
 }
 
 const L = (s: string) => ({ lv: s, en: s, ru: s });
-const SOURCE = { file: '003_07a1e3c4c4f769ab.txt', part: 'II daļa' };
+const SOURCE = { file: '003_07a1e3c4c4f769ab.txt', part: 'II daļa', quote: 'Kopumā projektā ir iesaistījušās 330 skolas.' };
 
 /** A catalogue of `n` programmes shaped like the real ones: alternatives of 2–4 conditions, a dated grade limit. */
 export function generatedCatalogue(n: number): Programme[] {
@@ -59,7 +59,8 @@ export function generatedCatalogue(n: number): Programme[] {
       valid: { from: '2016-01-01', until: r() < 0.3 ? '2022-12-31' : '2030-12-31' },
       apply: L('Ask.'),
       source: SOURCE,
-      parameters: { min_grade: [{ until: '2021-08-31', value: 5 }, { from: '2021-09-01', value: 1 }] },
+      checked: '2026-12-01',
+      parameters: { min_grade: { label: { lv: 'no {value}. klases', en: 'from grade {value}', ru: 'с {value}-го класса' }, values: [{ until: '2021-08-31', value: 5 }, { from: '2021-09-01', value: 1 }] } },
       conditions: { any: branches },
     };
     const compiled = compileProgramme(`${id}.json`, JSON.stringify(file));

@@ -44,6 +44,7 @@ const Env = z.object({
   HTTP_PORT: int(0, 65535, 0),
   ANNOUNCE_GRACE_HOURS: int(0, 24 * 14, 6),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
+  CATALOGUE_STALE_MONTHS: int(1, 120, 12),
 });
 
 export interface Config {
@@ -63,6 +64,8 @@ export interface Config {
   announceGraceMs: number;
   /** How long a delivery claimed by a worker that stopped answering waits before another worker takes it. */
   outboxLeaseMs: number;
+  /** A programme not checked against its sources for this many months is marked as possibly out of date. */
+  catalogueStaleMonths: number;
 }
 
 export class ConfigError extends Error {
@@ -119,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     httpPort: e.HTTP_PORT,
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
+    catalogueStaleMonths: e.CATALOGUE_STALE_MONTHS,
   };
 }

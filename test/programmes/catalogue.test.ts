@@ -3,14 +3,24 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CatalogueStore, compileProgramme, formatError, loadCatalogue, PROGRAMMES_DIR } from '../../src/features/programmes/catalogue.ts';
+import { programmeSources } from '../../src/features/programmes/sources.ts';
 import { tempDir } from '../helpers/harness.ts';
 
+/** DOMAIN.md's eleven programmes (the 2021 seeds) and the eight that answer the network's cases in 2026. */
 const IDS = [
   'ikvd-pumpurs',
   'km-roma-mediators',
+  'lm-antidiscrimination-4342',
+  'municipal-family-assistant',
   'municipal-support-person',
   'nva-jobseeker-support',
+  'nva-subsidised-jobs',
+  'nva-training-4331',
+  'programma-skola-teacher-assistants',
   'sif-motivation-programme',
+  'viaa-adult-learning-4242',
+  'viaa-pupil-excellence',
+  'viaa-skola-kopiena',
   'visc-interest-education',
   'visc-lab-assistants',
   'visc-learning-groups',
@@ -42,10 +52,16 @@ describe('the shipped catalogue', () => {
         expect(p.name[lng], `${p.id} name ${lng}`).toBeTruthy();
         expect(p.apply[lng], `${p.id} apply ${lng}`).toBeTruthy();
       }
-      expect(p.source.file ?? p.source.ref, p.id).toBeTruthy();
+      expect(p.source.file ?? p.source.ref ?? p.source.url, p.id).toBeTruthy();
+      expect(p.checked, `${p.id} checked`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
     const esf = c.programmes.filter((p) => p.funder.kind === 'esf').map((p) => p.id);
     expect(esf).toEqual(IDS.filter((id) => id.startsWith('visc-') || id === 'ikvd-pumpurs' || id === 'sif-motivation-programme'));
+    // The 2021–2027 measures are ESF+, shown apart from the ESF projects that ended.
+    const plus = c.programmes.filter((p) => p.funder.kind === 'esf_plus').map((p) => p.id);
+    expect(plus).toEqual(['lm-antidiscrimination-4342', 'nva-subsidised-jobs', 'nva-training-4331', 'viaa-adult-learning-4242', 'viaa-pupil-excellence', 'viaa-skola-kopiena']);
+    // Every web source says when it was read; every programme when it was last checked.
+    for (const p of c.programmes) for (const s of programmeSources(p)) if (s.url) expect(s.read, `${p.id} ${s.url}`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 });
 
@@ -58,8 +74,13 @@ describe('catalogue validation names the file, the field and the reason', () => 
     ['a value outside the vocabulary', (s) => s.replace('value: child', 'value: kid'), /conditions\.any\[0\]\.all\[0\]\.value/, /"kid" is not one of child, adult/],
     ['an operator that does not fit the fact', (s) => s.replace('op: is_true', 'op: gte'), /conditions\.any\[0\]\.all\[2\]\.op/, /gte does not apply to at_risk_of_leaving_school/],
     ['a parameter that does not exist', (s) => s.replace('param: min_grade', 'param: lowest_grade'), /\.param$/, /no parameter lowest_grade/],
-    ['overlapping dated values', (s) => s.replace('- from: 2021-09-01', '- from: 2021-08-01'), /^parameters\.min_grade\[1\]$/, /overlap/],
-    ['a grade out of range in a dated value', (s) => s.replace('value: 5\n', 'value: 15\n'), /parameters\.min_grade\[0\]\.value/, /from 1 to 12/],
+    ['overlapping dated values', (s) => s.replace('- from: 2021-09-01', '- from: 2021-08-01'), /^parameters\.min_grade\.values\[1\]$/, /overlap/],
+    ['a grade out of range in a dated value', (s) => s.replace('value: 5\n', 'value: 15\n'), /parameters\.min_grade\.values\[0\]\.value/, /from 1 to 12/],
+    ['no checked date', (s) => s.replace('checked: 2026-12-01\n', ''), /^checked$/, /required/],
+    ['a web source without the day it was read', (s) => s.replace('  read: 2026-12-01\n  quote: 03.2017', '  quote: 03.2017'), /^source\.url$/, /read/],
+    ['a source without the words it relies on', (s) => s.replace('          quote: iepriekš tas bija tikai no 5.klases\n', ''), /quote$/, /required/],
+    ['a seed that is not in the archive', (s) => s.replace('file: 003_07a1e3c4c4f769ab.txt', 'file: 009_0000000000000000.txt'), /^source$/, /not a document of the network/],
+    ['a parameter label without its value', (s) => s.replace('en: from grade {value}', 'en: from grade'), /parameters\.min_grade\.label/, /\{value\}/],
     ['an unknown field', (s) => s.replace('applicant:', 'applicants: [school]\napplicant:'), /^$/, /unknown field applicants/],
     ['an id that is not the file name', (s) => s.replace('id: ikvd-pumpurs', 'id: pumpurs'), /^id$/, /ikvd-pumpurs/],
     ['broken YAML', (s) => s.replace('gives:\n', 'gives:\n  lv: [unclosed\n'), /line \d+/, /not valid YAML/],

@@ -41,11 +41,16 @@ describe('/eligibility: the issue’s two cases, end to end', () => {
     const likely = section(out, 'Visticamāk der');
     expect(likely).toContain('Pumpurs');
     expect(likely).toMatch(/ēdināšana/);
-    expect(likely).toContain('003_07a1e3c4c4f769ab.txt');
+    // Sources in words: the agency's page, never a file name; and when the information was checked.
+    expect(likely).toContain('Izglītības kvalitātes valsts dienests (IKVD)');
+    expect(likely).not.toMatch(/\d{3}_[0-9a-f]{16}\.txt/);
+    expect(likely).toContain('Pārbaudīts 01.12.2026');
     expect(likely).toContain('Caur bērna skolu');
     const no = section(out, 'Neder');
     expect(no).toContain('Mācīšanās grupas');
     expect(no).toMatch(/mācās 5\.–12\. klasē \(atbilde: 1\)/);
+    // Programmes of 2024 and later are not shown as "not yet open" to a 2021 case that they would not fit.
+    expect(out).not.toContain('Subsidētās darba vietas');
     expect(await conversations(app)).toEqual([]); // answers deleted with the results
     expect(u.choices().some((c) => c.action === 'programmes:show:ikvd-pumpurs')).toBe(true);
   });
@@ -60,7 +65,10 @@ describe('/eligibility: the issue’s two cases, end to end', () => {
       has_pedagogical_education: 'No',
       studying_pedagogy: 'No',
     });
-    expect(asked.slice(0, 4)).toEqual(['subject', 'needs', 'has_pedagogical_education', 'studying_pedagogy']);
+    expect(asked.slice(0, 2)).toEqual(['subject', 'needs']);
+    expect(asked).toContain('has_pedagogical_education');
+    expect(asked).toContain('studying_pedagogy');
+    expect(asked).not.toContain('grade'); // not a question about an adult
     const no = section(u.text(), '❌ Not eligible');
     expect(no).toMatch(/Teacher's assistants \/ second teacher \(ESF\): not met: the assistant must have pedagogical education or be studying pedagogy/);
     expect(no).toContain('72-hour pedagogy programme');
@@ -71,7 +79,7 @@ describe('/eligibility: the issue’s two cases, end to end', () => {
     const yes = section(u.text(), '✅ Likely eligible');
     expect(yes).toContain("Teacher's assistants / second teacher");
     expect(yes).toContain('ESF');
-    expect(yes).toContain('The school applies');
+    expect(yes).toContain('The school took part through its municipality');
   });
 });
 
@@ -84,11 +92,13 @@ describe('/eligibility: dates', () => {
     const closed = section(u.text(), '⏹ Closed');
     expect(closed).toContain('Pumpurs (reducing early school leaving) (ESF): ended on 31 December 2023');
     expect(closed).toContain('Motivation programme (ESF): ended on 31 December 2022');
-    expect(closed).toContain('Learning groups (ESF): ended on 31 December 2023');
+    expect(closed).toContain('Learning groups (ESF): ended on 31 August 2023');
     const possibly = section(u.text(), '❔ Possibly');
     expect(possibly).toContain('Support person service');
     expect(possibly).toContain('No known end date');
     expect(possibly).toContain('To check:');
+    expect(possibly).toContain('School in the Community');
+    expect(possibly).toContain('ESF+');
   });
 
   it('answers as of the next school year, or a typed date, and re-asks a date it cannot read', async () => {
@@ -106,9 +116,17 @@ describe('/eligibility: dates', () => {
     await u.send('01.10.2021');
     await u.press('Show results now');
     expect(u.text()).toContain('Programmes as of 1 October 2021');
-    await u.send('/eligibility 2021-06-01');
+    // A grade-3 pupil in May 2021: Pumpurs is "not eligible" today, and the answer says it opens from grade 1 in September.
+    await u.send('/eligibility 2021-05-20');
+    await answerAll(app, u, { subject: 'A child / pupil', grade: '3', at_risk_of_leaving_school: 'Yes' });
+    const no = section(u.text(), '❌ Not eligible');
+    expect(no).toContain('Pumpurs (reducing early school leaving) (ESF): not met: in grade 5 or higher (answer: 3)');
+    // Whether the pupil is at risk of leaving school was not asked (grade 3 settled it): "possibly" then.
+    expect(no).toContain('📅 From 1 September 2021: from grade 1 — possibly eligible');
+    await u.send('/eligibility 2024-06-01');
+    await u.press('A child / pupil');
     await u.press('Show results now');
-    expect(section(u.text(), '⏳ Not yet open')).toContain('Learning groups (ESF): opens on 1 September 2021');
+    expect(section(u.text(), '⏳ Not yet open')).toContain('School in the Community (Skola – kopienā) (ESF+): opens on 1 July 2024');
   });
 });
 
@@ -161,7 +179,9 @@ describe('/eligibility: bad input is re-asked with the valid range, nothing lost
     expect(askedFact(app, u)).toBe('needs');
     await u.press('← Back');
     expect(askedFact(app, u)).toBe('subject');
-    await u.press('A school'); // a school settles every programme: the results come at once
+    await u.press('A school'); // a school is asked what it needs
+    expect(askedFact(app, u)).toBe('school_needs');
+    await u.press('Show results now');
     expect(u.text()).toContain('Programmes as of 1 October 2021');
     expect(await conversations(app)).toEqual([]);
     await u.send('/eligibility');
@@ -178,25 +198,44 @@ describe('/eligibility: bad input is re-asked with the valid range, nothing lost
     await u.send('/eligibility');
     expect(u.text()).toContain('О ком вопрос?');
     await u.press('Школа');
+    expect(u.text()).toContain('Что нужно школе?');
+    await u.press('Помощник педагога в классе');
+    await u.press('Готово');
+    await u.press('Да'); // the candidate has pedagogical education
     expect(u.text()).toContain('Программы на 1 марта 2022 г.');
     for (const r of u.last) if (r.kind === 'text') expect(r.text.length).toBeLessThan(4096);
     for (const c of u.choices()) expect(Buffer.byteLength(c.action)).toBeLessThanOrEqual(64);
     expect(section(u.text(), '✅ Скорее всего подходит')).toContain('Помощники педагогов');
+    expect(u.text()).toContain('ЕСФ');
   });
 });
 
 describe('/programmes and /programme NAME', () => {
-  it('lists the catalogue with ESF clearly labelled and what has ended', async () => {
-    app = await testApp({ now: '2024-02-01T09:00:00Z' });
+  it('lists what is open today, ESF+ first, with what has ended one tap away', async () => {
+    app = await testApp({ now: '2026-12-01T09:00:00Z' });
     const u = await mediator(app);
     await u.send('/programmes');
     const out = u.text();
-    expect(out).toContain('Support programmes: 11 programmes (as of 1 February 2024)');
-    expect(section(out, 'ESF (European Social Fund)')).toContain('Pumpurs (reducing early school leaving) · IKVD · ended 31 December 2023');
-    expect(out).toMatch(/A Roma mediator for the municipality · KM · EU, not ESF/);
-    expect(u.choices()).toHaveLength(12);
+    expect(out).toMatch(/Support programmes: \d+ open \(as of 1 December 2026\)/);
+    const lines = out.split('\n').filter((l) => l.startsWith('• '));
+    expect(lines[0]).toMatch(/ · ESF\+ · /);
+    expect(out).toContain('School in the Community (Skola – kopienā) · ESF+ · VIAA · until 31 August 2029');
+    expect(out).toContain('A Roma mediator for the municipality · EU, not ESF · KM · known period until 30 April 2025, continuation unknown');
+    expect(out).not.toContain('Pumpurs');
+    expect(out).toMatch(/⏹ \d+ programmes have ended/);
+    await u.press('⏹ Ended');
+    expect(u.text()).toContain('Pumpurs (reducing early school leaving) · ESF · ended 31 December 2023');
     await u.press('Pumpurs');
     expect(u.text()).toContain('ended on 31 December 2023');
+  });
+
+  it('marks a programme not checked for longer than CATALOGUE_STALE_MONTHS, in the list and on its page', async () => {
+    app = await testApp({ now: '2028-01-10T09:00:00Z', env: { CATALOGUE_STALE_MONTHS: '12' } });
+    const u = await mediator(app);
+    await u.send('/programmes');
+    expect(u.text()).toContain('School in the Community (Skola – kopienā) · ESF+ · VIAA · until 31 August 2029 · ⚠️ not checked for long');
+    await u.send('/programme skola kopiena');
+    expect(u.text()).toContain('⚠️ Checked on 1 December 2026 — more than 12 months ago, may be out of date');
   });
 
   for (const typed of ['pumpurs', 'Pumpura', 'PUMPURS', 'skolotaja paligs', 'motivacijas programma', 'Skolotāju palīgi', 'пумпурс']) {
@@ -204,10 +243,17 @@ describe('/programmes and /programme NAME', () => {
       app = await testApp({ now: '2021-10-01T09:00:00Z' });
       const u = await mediator(app);
       await u.send(`/programme ${typed}`);
+      if (/skolot/i.test(typed)) {
+        // Two programmes pay teacher's assistants: the 2021 ESF one and the state's since 2025; both are offered.
+        expect(u.text()).toContain('Several programmes match');
+        expect(u.choices().map((c) => c.label)).toEqual(expect.arrayContaining(["Teacher's assistants / second teacher"]));
+        await u.press("Teacher's assistants / second teacher");
+      }
       const expected = /skolot/i.test(typed) ? "Teacher's assistants / second teacher" : /motiv/.test(typed) ? 'Motivation programme' : 'Pumpurs';
       expect(u.text().split('\n')[0]).toContain(expected);
       expect(u.text()).toContain('How to apply');
-      expect(u.text()).toContain('Source: 003_07a1e3c4c4f769ab.txt');
+      expect(u.text()).toMatch(/Source: .+ — .+/);
+      expect(u.text()).not.toMatch(/\d{3}_[0-9a-f]{16}\.txt/);
     });
   }
 
@@ -217,8 +263,17 @@ describe('/programmes and /programme NAME', () => {
     await u.send('/programme pumpurs');
     const out = u.text();
     expect(out).toContain('in grade 1 or higher');
-    expect(out).toContain('min_grade = 5 (until 31 August 2021)');
-    expect(out).toContain('min_grade = 1 (from 1 September 2021)');
+    expect(out).toContain('from grade 5 (until 31 August 2021)');
+    expect(out).toContain('from grade 1 (from 1 September 2021)');
+    expect(out).not.toContain('min_grade');
+    // The exact words relied on are one tap away.
+    await u.press('📄 Sources');
+    expect(u.text()).toContain('“iepriekš tas bija tikai no 5.klases”');
+    expect(u.text()).toContain('Report on the network meeting of 27 May 2021 — Ministry of Culture');
+    expect(u.text()).toContain('🔗 https://www.ikvd.gov.lv/');
+    expect(u.text()).toContain('(read on 1 December 2026)');
+    await u.press('← Pumpurs');
+    expect(u.text()).toContain('How to apply');
     expect(out).toContain('European Social Fund (ESF) · State Service of Education Quality (IKVD)');
     app.clock.set('2021-05-20T09:00:00Z');
     await u.send('/programme pumpurs');
@@ -228,9 +283,12 @@ describe('/programmes and /programme NAME', () => {
   it('suggests the closest programmes for an unknown name', async () => {
     app = await testApp({ now: '2021-10-01T09:00:00Z' });
     const u = await mediator(app);
-    await u.send('/programme talantu skola');
-    expect(u.text()).toContain('I found no programme “talantu skola”. Did you mean:');
-    expect(u.choices()[0]!.label).toBe('Talent programme');
+    // One typo in a longer word is forgiven.
+    await u.send('/programme talantu programa');
+    expect(u.text().split('\n')[0]).toBe('Talent programme');
+    await u.send('/programme talanti zzzz');
+    expect(u.text()).toContain('I found no programme “talanti zzzz”. Did you mean:');
+    expect(u.choices().map((c) => c.label)).toContain('Talent programme');
     await u.send('/programme qqqqq');
     expect(u.text()).toMatch(/I found no programme “qqqqq”/);
     expect(u.choices().length).toBeGreaterThan(0);
@@ -261,7 +319,7 @@ describe('/reload', () => {
     expect(m.text()).toContain('only for coordinators');
     const c = await new TestUser(app, { id: 'c1' }).as('coordinator');
     await c.send('/reload');
-    expect(c.text()).toContain('Catalogue reloaded: 11 programmes in use.');
+    expect(c.text()).toContain('Catalogue reloaded: 19 programmes in use.');
     expect(c.text()).toContain('Added: none. Changed: none. Removed: none.');
   });
 });

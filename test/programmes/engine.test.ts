@@ -9,7 +9,7 @@ const catalogue = loaded.catalogue;
 const programme = (id: string) => catalogue.byId.get(id)!;
 const status = (id: string, facts: Facts, asOf: string) => evaluateProgramme(programme(id), facts, asOf).status;
 
-const SRC = 'source: { file: 003_07a1e3c4c4f769ab.txt }';
+const SRC = 'source: { file: 003_07a1e3c4c4f769ab.txt, quote: "Sadarbības partneri ir pilsētu un novadu pašvaldības" }';
 const L = (s: string) => `{ lv: "${s}", en: "${s}", ru: "${s}" }`;
 /** A small programme for logic tests: conditions given as YAML. */
 function prog(conditions: string, extra = ''): Programme {
@@ -20,6 +20,7 @@ operator: ${L('Op')}
 applicant: person
 gives: ${L('g')}
 valid: { from: 2021-01-01, until: 2021-12-31 }
+checked: 2026-12-01
 apply: ${L('a')}
 ${SRC}
 ${extra}
@@ -39,7 +40,7 @@ describe('eligibility engine', () => {
     expect(status('ikvd-pumpurs', { subject: 'adult' }, '2021-10-01')).toBe('not_eligible');
     expect(status('ikvd-pumpurs', { subject: 'child' }, '2021-10-01')).toBe('unknown');
     expect(status('ikvd-pumpurs', { subject: 'child', grade: 1, at_risk_of_leaving_school: true }, '2024-01-01')).toBe('closed');
-    expect(status('visc-learning-groups', { subject: 'child', grade: 7, needs: ['learning_support'] }, '2021-06-01')).toBe('not_yet_open');
+    expect(status('viaa-skola-kopiena', { subject: 'child', grade: 3, at_risk_of_leaving_school: true }, '2024-06-30')).toBe('not_yet_open');
   });
 
   it('checks the window first: closed or not yet open whatever the facts, with the date', () => {
@@ -47,10 +48,10 @@ describe('eligibility engine', () => {
     expect(closed.status).toBe('closed');
     expect(closed.endedOn).toBe('2022-12-31');
     expect(closed.conditions).toBeNull(); // still evaluated, for the trace
-    const early = evaluateProgramme(programme('visc-learning-groups'), { subject: 'adult' }, '2021-08-31');
+    const early = evaluateProgramme(programme('viaa-skola-kopiena'), { subject: 'adult' }, '2024-06-30');
     expect(early.status).toBe('not_yet_open');
-    expect(early.opensOn).toBe('2021-09-01');
-    expect(status('visc-learning-groups', { subject: 'school' }, '2021-09-01')).toBe('eligible');
+    expect(early.opensOn).toBe('2024-07-01');
+    expect(status('viaa-skola-kopiena', { subject: 'school', school_needs: ['early_leaving_support'] }, '2024-07-01')).toBe('eligible');
   });
 
   it('uses the dated parameter in force on the date (Pumpurs: grade 5 until 2021/22, grade 1 after)', () => {
@@ -81,14 +82,14 @@ describe('eligibility engine', () => {
   });
 
   it('evaluates every condition (no early stop) and traces each: outcome, value used, label and citation', () => {
-    const r = evaluateProgramme(programme('visc-teacher-assistants'), { subject: 'school' }, '2021-10-01');
+    const r = evaluateProgramme(programme('visc-teacher-assistants'), { subject: 'school', school_needs: ['teacher_assistant'], studying_pedagogy: true }, '2021-10-01');
     expect(r.status).toBe('eligible');
     const all = leaves(r.trace);
-    // the subject leaf decided it, yet the other alternatives were evaluated too
-    expect(all).toHaveLength(8);
+    // the school's branch decided it, yet the other alternatives were evaluated too
+    expect(all).toHaveLength(11);
     for (const l of all) {
       expect(l.node.label.en.length).toBeGreaterThan(0);
-      expect(l.node.source?.file ?? l.node.source?.ref).toBeTruthy();
+      expect(l.node.source?.quote).toBeTruthy();
       expect(['boolean', 'object']).toContain(typeof l.outcome);
     }
     expect(all.find((l) => l.node.fact === 'has_pedagogical_education')).toMatchObject({ outcome: null, actual: undefined });

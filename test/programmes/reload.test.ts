@@ -40,10 +40,10 @@ describe('/reload applies catalogue edits without a restart', () => {
     await coordinator.send('/reload');
     const out = coordinator.text();
     expect(out).toContain('Catalogue NOT reloaded');
-    expect(out).toContain('The previous one stays in use (11 programmes)');
+    expect(out).toContain('The previous one stays in use (19 programmes)');
     expect(out).toContain('sif-motivation-programme.yaml: valid.until: must be a date written YYYY-MM-DD');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ ok: false, at: '2021-10-01T09:00:00.000Z', count: 11 });
+    expect(records[0]).toMatchObject({ ok: false, at: '2021-10-01T09:00:00.000Z', count: 19 });
     expect(records[0]!.by).toBeTruthy();
 
     await mediator.send('/programme motivation');
@@ -51,7 +51,7 @@ describe('/reload applies catalogue edits without a restart', () => {
 
     writeFileSync(file, good.replace('until: 2022-12-31', 'until: 2023-06-30'));
     await coordinator.send('/reload');
-    expect(coordinator.text()).toContain('Catalogue reloaded: 11 programmes in use.');
+    expect(coordinator.text()).toContain('Catalogue reloaded: 19 programmes in use.');
     expect(coordinator.text()).toContain('Changed: sif-motivation-programme.');
     await mediator.send('/programme motivation');
     expect(mediator.text()).toContain('Until 30 June 2023');
@@ -62,7 +62,7 @@ describe('/reload applies catalogue edits without a restart', () => {
     const { dir, local } = await withCatalogueCopy();
     const coordinator = await new TestUser(local, { id: 'c' }).as('coordinator');
     const L = (s: string) => ({ lv: s, en: s, ru: s });
-    const source = { file: '003_07a1e3c4c4f769ab.txt', part: 'III daļa' };
+    const source = { file: '003_07a1e3c4c4f769ab.txt', part: 'III daļa', quote: 'Kā konkrēti vizītes galamērķi tiek minētas Valmieras, Rūjienas, Limbažu un Valkas pašvaldības' };
     writeFileSync(
       join(dir, 'km-romani-course.json'),
       JSON.stringify({
@@ -73,13 +73,14 @@ describe('/reload applies catalogue edits without a restart', () => {
         applicant: 'person',
         gives: L('A basic Romani course online.'),
         valid: { from: '2022-09-01' },
+        checked: '2026-12-01',
         apply: L('Ask KM.'),
         source,
         conditions: { all: [{ fact: 'subject', op: 'eq', value: 'adult', label: L('an adult'), source }] },
       }),
     );
     await coordinator.send('/reload');
-    expect(coordinator.text()).toContain('Catalogue reloaded: 12 programmes in use.');
+    expect(coordinator.text()).toContain('Catalogue reloaded: 20 programmes in use.');
     expect(coordinator.text()).toContain('Added: km-romani-course.');
     await coordinator.send('/programme romani course');
     expect(coordinator.text()).toContain('Basic Romani course');

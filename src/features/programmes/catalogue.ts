@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { isIsoDate } from '../../core/time.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { checkFactValue, factDef, type FactDef, type FactName, type FactValue } from './facts.ts';
+import { seeds } from '../seeds.ts';
+import { programmeSources } from './sources.ts';
 
 /** The shipped catalogue: one file per programme. Rule tests live in its `tests/` folder. */
 export const PROGRAMMES_DIR = join(DATA_DIR, 'programmes');
@@ -16,6 +18,11 @@ export type Localized = z.infer<typeof Localized>;
 
 const IsoDate = z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD');
 
+/**
+ * Where a fact comes from. Either a seed document (`file`, the meeting reports in the network's archive) or a web
+ * page (`url` with its `title`, `publisher` and the date it was `read`), or another reference (`ref`, e.g. a law).
+ * Every source carries the words relied on (`quote`, in the original language), so a reader can check them.
+ */
 export const SourceSchema = z
   .object({
     /** A seed document, e.g. 003_07a1e3c4c4f769ab.txt. */
@@ -23,16 +30,29 @@ export const SourceSchema = z
     /** Where in it (part, section). */
     part: text.optional(),
     /** The words relied on, in the original language. */
-    quote: text.optional(),
+    quote: text,
     /** Another reference: a law, a regulation. */
     ref: text.optional(),
     url: z.url().optional(),
+    /** A web page's title, as the page gives it. */
+    title: text.optional(),
+    /** Who published the page (ministry, agency, municipality). */
+    publisher: text.optional(),
+    /** The day the page was read (YYYY-MM-DD). */
+    read: IsoDate.optional(),
+    /** The page's own date, where it shows one. */
+    published: IsoDate.optional(),
   })
   .strict()
-  .refine((s) => s.file || s.ref || s.url, 'a source needs a seed file, a reference or a URL');
+  .refine((s) => s.file || s.ref || s.url, 'a source needs a seed file, a reference or a URL')
+  .refine((s) => !s.url || (s.title && s.publisher && s.read), {
+    message: 'a web source needs title, publisher and read (the date you read it)',
+    path: ['url'],
+  });
 export type Source = z.infer<typeof SourceSchema>;
 
-export const FUNDER_KINDS = ['esf', 'eu_other', 'state', 'municipality'] as const;
+/** `esf`: the European Social Fund of 2014–2020; `esf_plus`: ESF+ of 2021–2027 (shown apart: people ask which is open). */
+export const FUNDER_KINDS = ['esf', 'esf_plus', 'eu_other', 'state', 'municipality'] as const;
 export const APPLICANTS = ['person', 'school', 'municipality'] as const;
 export const OPS = ['eq', 'neq', 'in', 'not_in', 'gte', 'gt', 'lte', 'lt', 'is_true', 'is_false', 'includes_any', 'includes_all', 'excludes_all'] as const;
 export type Op = (typeof OPS)[number];
@@ -60,15 +80,47 @@ const ProgrammeFile = z
     applicant: z.union([z.enum(APPLICANTS), z.array(z.enum(APPLICANTS)).min(1)]),
     gives: Localized,
     valid: z
-      .object({ from: IsoDate.optional(), until: IsoDate.optional(), note: Localized.optional() })
+      .object({
+        from: IsoDate.optional(),
+        until: IsoDate.optional(),
+        /**
+         * What is known after `until`: `closed` (the default: it ended) or `unknown` (the last known period ends
+         * then, and no source says whether it goes on). Answers after such a date say "possibly — ask".
+         */
+        after: z.enum(['closed', 'unknown']).default('closed'),
+        note: Localized.optional(),
+      })
       .strict()
-      .refine((v) => !v.from || !v.until || v.from <= v.until, { message: 'from must not be after until', path: ['until'] }),
+      .refine((v) => !v.from || !v.until || v.from <= v.until, { message: 'from must not be after until', path: ['until'] })
+      .refine((v) => v.after === 'closed' || v.until, { message: 'after: unknown needs an until date', path: ['after'] }),
     apply: Localized,
     source: SourceSchema,
-    parameters: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'parameter names are lowercase with underscores'), z.array(DatedValue).min(1)).optional(),
+    /** The last day someone checked this file against its sources (shown to users; stale after some months). */
+    checked: IsoDate,
+    parameters: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'parameter names are lowercase with underscores'),
+        z
+          .object({
+            /** How the value reads in a sentence: "from grade {value}". */
+            label: Localized.refine((l) => Object.values(l).every((t) => t.includes('{value}')), 'each language must contain {value}'),
+            values: z.array(DatedValue).min(1),
+          })
+          .strict(),
+      )
+      .optional(),
     conditions: z.unknown(),
     notes: z
-      .array(z.object({ when: z.unknown().optional(), for: z.array(z.enum(['eligible', 'unknown', 'not_eligible'])).min(1).optional(), text: Localized }).strict())
+      .array(
+        z
+          .object({
+            when: z.unknown().optional(),
+            for: z.array(z.enum(['eligible', 'unknown', 'not_eligible'])).min(1).optional(),
+            text: Localized,
+            source: SourceSchema.optional(),
+          })
+          .strict(),
+      )
       .optional(),
   })
   .strict();
@@ -130,13 +182,16 @@ export interface Programme {
   operator: Localized;
   applicant: Applicant[];
   gives: Localized;
-  valid: { from?: string; until?: string; note?: Localized };
+  valid: { from?: string; until?: string; after: 'closed' | 'unknown'; note?: Localized };
   apply: Localized;
   source: Source;
+  checked: string;
   parameters: Record<string, DatedParam[]>;
+  /** How each parameter's value reads: "from grade {value}". */
+  parameterLabels: Record<string, Localized>;
   conditions: RuleNode;
   /** Remarks shown with a result: when a condition holds (`when`) and for some statuses only (`for`). */
-  notes: Array<{ when?: LeafNode; for?: Array<'eligible' | 'unknown' | 'not_eligible'>; text: Localized }>;
+  notes: Array<{ when?: LeafNode; for?: Array<'eligible' | 'unknown' | 'not_eligible'>; text: Localized; source?: Source }>;
   /** Facts its rules read. */
   facts: Set<FactName>;
   /** A fingerprint of the file's content, to tell what a reload changed. */
@@ -269,7 +324,7 @@ class Compiler {
         else
           dated.forEach((d, i) => {
             const bad = checkValue(def, l.op, d.value);
-            if (bad) this.err(`parameters.${l.param}[${i}].value`, bad);
+            if (bad) this.err(`parameters.${l.param}.values[${i}].value`, bad);
           });
       }
     }
@@ -329,11 +384,11 @@ class Compiler {
 function checkDated(file: string, name: string, dated: DatedParam[], errors: CatalogueError[]): void {
   const ranges = dated.map((d) => ({ from: d.from ?? '0000-01-01', until: d.until ?? '9999-12-31' }));
   ranges.forEach((r, i) => {
-    if (r.from > r.until) errors.push({ file, field: `parameters.${name}[${i}].until`, reason: 'from must not be after until' });
+    if (r.from > r.until) errors.push({ file, field: `parameters.${name}.values[${i}].until`, reason: 'from must not be after until' });
     for (let j = 0; j < i; j++) {
       const o = ranges[j]!;
       if (r.from <= o.until && o.from <= r.until) {
-        errors.push({ file, field: `parameters.${name}[${i}]`, reason: `its dates overlap those of parameters.${name}[${j}]` });
+        errors.push({ file, field: `parameters.${name}.values[${i}]`, reason: `its dates overlap those of parameters.${name}.values[${j}]` });
       }
     }
   });
@@ -362,8 +417,10 @@ export function compileProgramme(file: string, source: string): { programme?: Pr
   const stem = basename(file).replace(/\.(ya?ml|json)$/, '');
   if (stem !== f.id) errors.push({ file, field: 'id', reason: `is ${f.id}, but the file is named ${basename(file)}: name it ${f.id}.yaml` });
   const params: Record<string, DatedParam[]> = {};
-  for (const [name, list] of Object.entries(f.parameters ?? {})) {
-    params[name] = list.map((d) => ({
+  const parameterLabels: Record<string, Localized> = {};
+  for (const [name, def] of Object.entries(f.parameters ?? {})) {
+    parameterLabels[name] = def.label;
+    params[name] = def.values.map((d) => ({
       ...(d.from ? { from: d.from } : {}),
       ...(d.until ? { until: d.until } : {}),
       value: d.value,
@@ -376,34 +433,43 @@ export function compileProgramme(file: string, source: string): { programme?: Pr
   const notes = (f.notes ?? []).map((n, i) => {
     const when = n.when === undefined ? undefined : c.leaf(n.when, `notes[${i}].when`, true);
     c.placeholders(`notes[${i}].text`, n.text);
-    return { ...(when ? { when } : {}), ...(n.for ? { for: n.for } : {}), text: n.text };
+    return { ...(when ? { when } : {}), ...(n.for ? { for: n.for } : {}), text: n.text, ...(n.source ? { source: n.source } : {}) };
   });
   for (const field of ['gives', 'apply'] as const) c.placeholders(field, f[field]);
   c.placeholders('valid.note', f.valid.note);
   errors.push(...c.errors);
   if (errors.length || !conditions) return { errors };
-  return {
-    errors,
-    programme: {
-      id: f.id,
-      file,
-      name: f.name,
-      ...(f.project ? { project: f.project } : {}),
-      aliases: f.aliases ?? [],
-      funder: f.funder,
-      operator: f.operator,
-      applicant: Array.isArray(f.applicant) ? f.applicant : [f.applicant],
-      gives: f.gives,
-      valid: { ...(f.valid.from ? { from: f.valid.from } : {}), ...(f.valid.until ? { until: f.valid.until } : {}), ...(f.valid.note ? { note: f.valid.note } : {}) },
-      apply: f.apply,
-      source: f.source,
-      parameters: params,
-      conditions,
-      notes,
-      facts: c.facts,
-      digest: digestOf(source),
+  const programme: Programme = {
+    id: f.id,
+    file,
+    name: f.name,
+    ...(f.project ? { project: f.project } : {}),
+    aliases: f.aliases ?? [],
+    funder: f.funder,
+    operator: f.operator,
+    applicant: Array.isArray(f.applicant) ? f.applicant : [f.applicant],
+    gives: f.gives,
+    valid: {
+      ...(f.valid.from ? { from: f.valid.from } : {}),
+      ...(f.valid.until ? { until: f.valid.until } : {}),
+      after: f.valid.after,
+      ...(f.valid.note ? { note: f.valid.note } : {}),
     },
+    apply: f.apply,
+    source: f.source,
+    checked: f.checked,
+    parameters: params,
+    parameterLabels,
+    conditions,
+    notes,
+    facts: c.facts,
+    digest: digestOf(source),
   };
+  const known = seeds();
+  for (const s of programmeSources(programme)) {
+    if (s.file && !known.has(s.file)) errors.push({ file, field: 'source', reason: `${s.file} is not a document of the network's archive (data/seeds.yaml)` });
+  }
+  return errors.length ? { errors } : { errors, programme };
 }
 
 /** Programme files of a folder: *.yaml, *.yml and *.json directly in it (sub-folders such as tests/ are not read). */

@@ -56,7 +56,7 @@ export function splitReplies(body: Markup, choices: Choice[][], limit: number): 
   return pieces.map((piece, i) => (i === pieces.length - 1 ? text(piece, choices) : text(piece)));
 }
 
-export function eligibilityFlow(store: CatalogueStore): FlowDef<QState> {
+export function eligibilityFlow(store: CatalogueStore, staleMonths: number): FlowDef<QState> {
   const tr = (ctx: Ctx) => ctx.tr;
 
   const control = (ctx: Ctx, state: QState): Choice[][] => {
@@ -127,7 +127,7 @@ export function eligibilityFlow(store: CatalogueStore): FlowDef<QState> {
   const results = (ctx: Ctx, state: QState, prefix: Markup[] = []): Step<QState> => {
     const catalogue = store.current;
     const evaluated = evaluate(catalogue, state.facts, state.asOf);
-    const body = join([...prefix, resultsMarkup(evaluated, state.facts, state.asOf, tr(ctx))], '\n\n');
+    const body = join([...prefix, resultsMarkup(evaluated, state.facts, state.asOf, tr(ctx), { today: rigaDate(ctx.now), staleMonths })], '\n\n');
     const t = tr(ctx);
     const open = evaluated.filter((r) => r.status === 'eligible' || r.status === 'unknown');
     const buttons: Choice[][] = optionRows(

@@ -1,4 +1,5 @@
 import type { Catalogue, GroupNode, LeafNode, Localized, NotNode, Programme, RuleNode } from './catalogue.ts';
+import { addDays } from '../../core/time.ts';
 import { type FactName, type Facts, type FactValue, schoolYearOf } from './facts.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface ProgrammeResult {
   endedOn?: string;
   /** For `not_yet_open`: the first day it opens. */
   opensOn?: string;
+  /** The last known period ended on this day and no source says whether it goes on (`valid.after: unknown`). */
+  uncertainAfter?: string;
 }
 
 /** A parameter's value on a date: the dated entry whose [from, until] holds it. */
@@ -137,7 +140,10 @@ export function evaluateProgramme(p: Programme, facts: Facts, asOf: string): Pro
   const conditions = trace.outcome;
   const { from, until } = p.valid;
   if (from !== undefined && asOf < from) return { programme: p, status: 'not_yet_open', conditions, trace, params, asOf, opensOn: from };
-  if (until !== undefined && asOf > until) return { programme: p, status: 'closed', conditions, trace, params, asOf, endedOn: until };
+  if (until !== undefined && asOf > until) {
+    if (p.valid.after === 'closed') return { programme: p, status: 'closed', conditions, trace, params, asOf, endedOn: until };
+    return { programme: p, status: conditions === false ? 'not_eligible' : 'unknown', conditions, trace, params, asOf, uncertainAfter: until };
+  }
   const status: Status = conditions === true ? 'eligible' : conditions === false ? 'not_eligible' : 'unknown';
   return { programme: p, status, conditions, trace, params, asOf };
 }
@@ -166,8 +172,10 @@ function outcomeOf(node: RuleNode, facts: Facts, params: Record<string, FactValu
 export function statusOf(p: Programme, facts: Facts, asOf: string): Status {
   const { from, until } = p.valid;
   if (from !== undefined && asOf < from) return 'not_yet_open';
-  if (until !== undefined && asOf > until) return 'closed';
+  const ended = until !== undefined && asOf > until;
+  if (ended && p.valid.after === 'closed') return 'closed';
   const o = outcomeOf(p.conditions, facts, paramsOn(p, asOf), asOf);
+  if (ended) return o === false ? 'not_eligible' : 'unknown';
   return o === true ? 'eligible' : o === false ? 'not_eligible' : 'unknown';
 }
 
@@ -237,4 +245,35 @@ export function fillParams(text: string, params: Record<string, FactValue | unde
     const v = params[name];
     return v === undefined ? whole : Array.isArray(v) ? v.join(', ') : String(v);
   });
+}
+
+/** Days on which something of a programme changes: its window opens or closes, a dated parameter takes a new value. */
+function changeDays(p: Programme): string[] {
+  const days = new Set<string>();
+  if (p.valid.from) days.add(p.valid.from);
+  if (p.valid.until) days.add(addDays(p.valid.until, 1));
+  for (const list of Object.values(p.parameters)) {
+    for (const d of list) {
+      if (d.from) days.add(d.from);
+      if (d.until) days.add(addDays(d.until, 1));
+    }
+  }
+  return [...days].sort();
+}
+
+/** How far ahead an answer looks for a change worth telling ("from 1 September it is open from grade 1"). */
+export const LOOKAHEAD_DAYS = 365;
+
+/**
+ * The first day within the look-ahead on which the answer for these facts would be different, with the answer
+ * then: a pupil "not eligible" in May who will be eligible from 1 September, a programme that will close.
+ */
+export function nextChange(p: Programme, facts: Facts, asOf: string, days = LOOKAHEAD_DAYS): ProgrammeResult | undefined {
+  const now = statusOf(p, facts, asOf);
+  const horizon = addDays(asOf, days);
+  for (const day of changeDays(p)) {
+    if (day <= asOf || day > horizon) continue;
+    if (statusOf(p, facts, day) !== now) return evaluateProgramme(p, facts, day);
+  }
+  return undefined;
 }

@@ -28,26 +28,53 @@ export const NEEDS = [
   'job',
   'mediator',
   'everyday_help',
+  'family_skills',
+] as const;
+/** What a school asks for: the support measures a school can apply for. */
+export const SCHOOL_NEEDS = [
+  'teacher_assistant',
+  'learning_groups',
+  'individual_support',
+  'early_leaving_support',
+  'talents',
+  'research',
+  'interest_education',
+  'lab_assistants',
 ] as const;
 export const BARRIER_GROUNDS = ['gender', 'ethnicity', 'disability', 'age'] as const;
 export const EMPLOYMENT_STATUSES = ['unemployed', 'job_seeker', 'employed', 'pupil'] as const;
 
+type Subject = (typeof SUBJECTS)[number];
+
+/**
+ * When a question makes sense: only for some subjects (a pupil is not asked about their job), and, for a child,
+ * only from some age on. An unknown subject (the person said "I don't know") leaves every question possible.
+ */
+export interface AskWhen {
+  subjects: readonly Subject[];
+  /** For a child, the question is asked only when the age is known to be at least this. */
+  childMinAge?: number;
+}
+
 /** In the order the questionnaire prefers when two questions would settle equally many programmes. */
 export const FACTS = [
   { name: 'subject', kind: 'enum', options: SUBJECTS, ask: true },
-  { name: 'needs', kind: 'set', options: NEEDS, ask: true },
-  { name: 'grade', kind: 'int', min: 1, max: 12, ask: true },
-  { name: 'at_risk_of_leaving_school', kind: 'bool', ask: true },
-  { name: 'has_pedagogical_education', kind: 'bool', ask: true },
-  { name: 'studying_pedagogy', kind: 'bool', ask: true },
-  { name: 'employment_status', kind: 'enum', options: EMPLOYMENT_STATUSES, ask: true },
-  { name: 'age', kind: 'int', min: 0, max: 120, ask: true },
-  { name: 'barrier_grounds', kind: 'set', options: BARRIER_GROUNDS, ask: true },
-  { name: 'high_achiever', kind: 'bool', ask: true },
-  { name: 'mediator_candidate_found', kind: 'bool', ask: true },
+  { name: 'needs', kind: 'set', options: NEEDS, ask: true, when: { subjects: ['child', 'adult'] } },
+  { name: 'school_needs', kind: 'set', options: SCHOOL_NEEDS, ask: true, when: { subjects: ['school'] } },
+  { name: 'grade', kind: 'int', min: 1, max: 12, ask: true, when: { subjects: ['child'] } },
+  { name: 'at_risk_of_leaving_school', kind: 'bool', ask: true, when: { subjects: ['child'] } },
+  { name: 'has_pedagogical_education', kind: 'bool', ask: true, when: { subjects: ['school', 'adult'] } },
+  { name: 'studying_pedagogy', kind: 'bool', ask: true, when: { subjects: ['school', 'adult'] } },
+  { name: 'age', kind: 'int', min: 0, max: 120, ask: true, when: { subjects: ['child', 'adult'] } },
+  { name: 'employment_status', kind: 'enum', options: EMPLOYMENT_STATUSES, ask: true, when: { subjects: ['adult', 'child'], childMinAge: 15 } },
+  { name: 'unemployed_months', kind: 'int', min: 0, max: 600, ask: true, when: { subjects: ['adult', 'child'], childMinAge: 15 } },
+  { name: 'barrier_grounds', kind: 'set', options: BARRIER_GROUNDS, ask: true, when: { subjects: ['child', 'adult'] } },
+  { name: 'high_achiever', kind: 'bool', ask: true, when: { subjects: ['child'] } },
+  { name: 'mediator_candidate_found', kind: 'bool', ask: true, when: { subjects: ['municipality'] } },
+  { name: 'school_has_assistant_post', kind: 'bool', ask: false },
   { name: 'municipality', kind: 'text', pattern: /^[a-z][a-z-]*$/, ask: false },
   { name: 'school_year', kind: 'text', pattern: /^\d{4}\/\d{2}$/, ask: false },
-] as const satisfies readonly FactDef[];
+] as const satisfies readonly (FactDef & { when?: AskWhen })[];
 
 export type FactName = (typeof FACTS)[number]['name'];
 export const FACT_NAMES = FACTS.map((f) => f.name) as FactName[];
@@ -55,6 +82,17 @@ const BY_NAME = new Map<string, FactDef>(FACTS.map((f) => [f.name, f as FactDef]
 
 export function factDef(name: string): FactDef | undefined {
   return BY_NAME.get(name);
+}
+
+const WHEN = new Map<string, AskWhen | undefined>(FACTS.map((f) => [f.name, 'when' in f ? (f.when as AskWhen) : undefined]));
+
+/** Whether asking this fact makes sense for what is known so far (see AskWhen). */
+export function worthAsking(name: FactName, facts: Facts): boolean {
+  const when = WHEN.get(name);
+  if (!when || facts.subject === undefined) return true;
+  if (!when.subjects.includes(facts.subject)) return false;
+  if (facts.subject === 'child' && when.childMinAge !== undefined) return facts.age !== undefined && facts.age >= when.childMinAge;
+  return true;
 }
 export function isFactName(name: string): name is FactName {
   return BY_NAME.has(name);
@@ -69,12 +107,15 @@ export const FactsSchema = z
     school_year: z.string().regex(/^\d{4}\/\d{2}$/, 'a school year like 2021/22'),
     at_risk_of_leaving_school: z.boolean(),
     needs: z.array(z.enum(NEEDS)),
+    school_needs: z.array(z.enum(SCHOOL_NEEDS)),
+    unemployed_months: z.number().int().min(0).max(600),
     barrier_grounds: z.array(z.enum(BARRIER_GROUNDS)),
     has_pedagogical_education: z.boolean(),
     studying_pedagogy: z.boolean(),
     employment_status: z.enum(EMPLOYMENT_STATUSES),
     municipality: z.string().regex(/^[a-z][a-z-]*$/, 'a municipality id such as talsi'),
     high_achiever: z.boolean(),
+    school_has_assistant_post: z.boolean(),
     mediator_candidate_found: z.boolean(),
   })
   .partial()

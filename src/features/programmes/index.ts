@@ -7,7 +7,7 @@ import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
 import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
-import { detailsMarkup, listMarkup, listOrder, loc } from './render.ts';
+import { detailsMarkup, endedMarkup, type Freshness, listMarkup, listOrder, loc, sourcesMarkup, standing } from './render.ts';
 import { programmesNamedBy, searchProgrammes } from './search.ts';
 
 export interface ProgrammesOptions {
@@ -30,6 +30,7 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
   }
 
   const asOf = (ctx: Ctx) => rigaDate(ctx.now);
+  const fresh = (ctx: Ctx): Freshness => ({ today: rigaDate(ctx.now), staleMonths: deps.config.catalogueStaleMonths });
   const limit = (ctx: Ctx) => Math.min(MESSAGE_LIMIT, ctx.caps.maxTextLength);
   const pairs = (items: Choice[]): Choice[][] => {
     const rows: Choice[][] = [];
@@ -43,19 +44,36 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
       : [];
 
   const list = (ctx: Ctx): Reply[] => {
-    const body = join([...staffNote(ctx), listMarkup(store.current, asOf(ctx), ctx.tr)], '\n\n');
-    const buttons = pairs(listOrder(store.current, ctx.tr.lng).map((p) => showButton(ctx, p)));
-    buttons.push([{ label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') }]);
+    const day = asOf(ctx);
+    const body = join([...staffNote(ctx), listMarkup(store.current, day, ctx.tr, fresh(ctx))], '\n\n');
+    const ordered = listOrder(store.current, ctx.tr.lng);
+    const buttons = pairs(ordered.filter((p) => standing(p, day) !== 'ended').map((p) => showButton(ctx, p)));
+    const ended = ordered.filter((p) => standing(p, day) === 'ended').length;
+    const last: Choice[] = [{ label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') }];
+    if (ended) last.push({ label: ctx.tr.plain('programmes:list.ended_button', { count: ended }), action: 'programmes:ended' });
+    buttons.push(last);
     return splitReplies(body, buttons, limit(ctx));
   };
 
+  const endedList = (ctx: Ctx): Reply[] => {
+    const day = asOf(ctx);
+    const ended = listOrder(store.current, ctx.tr.lng).filter((p) => standing(p, day) === 'ended');
+    const buttons = pairs(ended.map((p) => showButton(ctx, p)));
+    buttons.push([{ label: ctx.tr.plain('programmes:results.all'), action: commandAction('programmes') }]);
+    return splitReplies(endedMarkup(store.current, day, ctx.tr), buttons, limit(ctx));
+  };
+
   const details = (ctx: Ctx, p: Programme): Reply[] =>
-    splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr), [
+    splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), [
+      [{ label: ctx.tr.plain('programmes:details.sources_button'), action: `programmes:sources:${p.id}` }],
       [
         { label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') },
         { label: ctx.tr.plain('programmes:results.all'), action: commandAction('programmes') },
       ],
     ], limit(ctx));
+
+  const sources = (ctx: Ctx, p: Programme): Reply[] =>
+    splitReplies(sourcesMarkup(p, ctx.tr), [[{ label: ctx.tr.plain('programmes:sources.back', { name: loc(p.name, ctx.tr.lng) }), action: `programmes:show:${p.id}` }]], limit(ctx));
 
   const find = (ctx: Ctx, query: string): Reply[] => {
     const q = query.trim().slice(0, 100);
@@ -94,7 +112,7 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
   return {
     name: 'programmes',
     store,
-    flows: [eligibilityFlow(store)],
+    flows: [eligibilityFlow(store, deps.config.catalogueStaleMonths)],
     commands: [
       { name: 'programmes', access: [anyone], description: 'programmes:commands.programmes', handle: async (ctx) => list(ctx) },
       {
@@ -122,6 +140,15 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
           return p ? details(ctx, p) : find(ctx, id ?? '');
         },
       },
+      {
+        id: 'programmes:sources',
+        access: [anyone],
+        async handle(ctx, [id]) {
+          const p = id ? store.current.byId.get(id) : undefined;
+          return p ? sources(ctx, p) : find(ctx, id ?? '');
+        },
+      },
+      { id: 'programmes:ended', access: [anyone], handle: async (ctx) => endedList(ctx) },
     ],
     textHandlers: [
       {

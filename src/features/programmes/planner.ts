@@ -1,6 +1,6 @@
 import type { Catalogue, Programme, RuleNode } from './catalogue.ts';
 import { evaluateProgramme, missingFacts, statusOf } from './engine.ts';
-import { FACTS, type FactDef, type FactName, type Facts, type FactValue, factDef } from './facts.ts';
+import { FACTS, type FactDef, type FactName, type Facts, type FactValue, factDef, worthAsking } from './facts.ts';
 
 /**
  * The questionnaire's planner: among the facts not yet answered or declined, the one whose answer would settle the
@@ -8,6 +8,7 @@ import { FACTS, type FactDef, type FactName, type Facts, type FactValue, factDef
  * programmes that some answer takes out of `unknown` (`settles`). Ties go to the vocabulary's order, which puts
  * the broad questions first (who it is about, what is needed, grade, risk of leaving school) and the narrow ones
  * (a talent, a mediator candidate) last. `expected` (the average number settled over the answers) is reported too.
+ * A question that makes no sense for the subject (a pupil's job, a school's age) is never asked (see `worthAsking`).
  */
 export interface FactScore {
   fact: FactName;
@@ -66,7 +67,7 @@ export function plan(catalogue: Catalogue, facts: Facts, asOf: string, declined:
     .map((r) => ({ p: r.programme, missing: missingFacts(r.trace) }));
   const scores: Plan['scores'] = [];
   for (const f of FACTS) {
-    if (!f.ask || skip.has(f.name) || facts[f.name as keyof Facts] !== undefined) continue;
+    if (!f.ask || skip.has(f.name) || facts[f.name as keyof Facts] !== undefined || !worthAsking(f.name, facts)) continue;
     const relevant = open.filter((o) => o.missing.has(f.name)).map((o) => o.p);
     if (relevant.length === 0) continue;
     const values = candidateValues(factDef(f.name)!, relevant);

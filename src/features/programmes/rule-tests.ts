@@ -3,9 +3,29 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isIsoDate } from '../../core/time.ts';
-import { type Catalogue, formatError, loadCatalogue, PROGRAMMES_DIR, RULE_TESTS_DIR } from './catalogue.ts';
-import { evaluateProgramme, fillParams, type ProgrammeResult, type Status, STATUSES, type TraceNode } from './engine.ts';
-import { FactsSchema } from './facts.ts';
+import { type Catalogue, formatError, loadCatalogue, type Programme, PROGRAMMES_DIR, RULE_TESTS_DIR } from './catalogue.ts';
+import { evaluateProgramme, fillParams, nextChange, type ProgrammeResult, type Status, STATUSES, type TraceNode } from './engine.ts';
+import { type Facts, FactsSchema } from './facts.ts';
+import { programmeSources } from './sources.ts';
+
+/** Quotes compared as words: case, spacing, quotation marks and dashes do not matter. */
+function words(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[„“”"«»'‘’]/g, '')
+    .replace(/[–—-]/g, '-')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Whether the cited words are (part of) a source quote of one of the programmes, or contain one. */
+function citesASource(cites: string, programmes: Programme[]): boolean {
+  const c = words(cites);
+  return programmes.some((p) => programmeSources(p).some((s) => {
+    const q = words(s.quote);
+    return q.includes(c) || c.includes(q);
+  }));
+}
 
 /**
  * Rule tests any maintainer can write: YAML lists of cases (facts, an "as of" date, the expected status per
@@ -14,6 +34,8 @@ import { FactsSchema } from './facts.ts';
 const CaseSchema = z
   .object({
     name: z.string().min(1),
+    /** The sentence of a source this case tests, in its original words (one of the programmes' source quotes). */
+    cites: z.string().trim().min(10, 'quote the sentence this case tests (at least 10 characters)'),
     as_of: z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD'),
     facts: FactsSchema.default({}),
     expect: z.record(z.string(), z.enum(STATUSES as [Status, ...Status[]])).refine((e) => Object.keys(e).length > 0, 'expect at least one programme'),
@@ -69,10 +91,15 @@ export function formatTrace(t: TraceNode, params: Record<string, unknown>, inden
   ];
 }
 
-export function describeResult(r: ProgrammeResult): string[] {
+export function describeResult(r: ProgrammeResult, facts: Facts): string[] {
   const w = r.programme.valid;
   const window = `window ${w.from ?? '…'} → ${w.until ?? '…'} on ${r.asOf}`;
-  return [`    ${window}; conditions: ${MARK[String(r.conditions) as keyof typeof MARK]}`, ...formatTrace(r.trace, r.params)];
+  const later = nextChange(r.programme, facts, r.asOf);
+  return [
+    `    ${window}; conditions: ${MARK[String(r.conditions) as keyof typeof MARK]}`,
+    ...formatTrace(r.trace, r.params),
+    ...(later ? [`    from ${later.asOf}: ${later.status}`] : []),
+  ];
 }
 
 export function runRuleTests(targets: string[], catalogue: Catalogue): RunReport {
@@ -114,6 +141,10 @@ export function runRuleTests(targets: string[], catalogue: Catalogue): RunReport
         const c = checked.data;
         report.cases++;
         const outcome: CaseOutcome = { file: rel, case: c, failures: [] };
+        const named = Object.keys(c.expect).map((id) => catalogue.byId.get(id)).filter((p): p is Programme => p !== undefined);
+        if (named.length && !citesASource(c.cites, named)) {
+          report.errors.push(`${rel}: [${index}] ${c.name}: cites words found in no source quote of ${Object.keys(c.expect).join(', ')}`);
+        }
         for (const [id, expected] of Object.entries(c.expect)) {
           report.expectations++;
           const p = catalogue.byId.get(id);
@@ -143,7 +174,7 @@ export function formatReport(report: RunReport): string {
     out.push(`  facts: ${JSON.stringify(o.case.facts)}`);
     for (const f of o.failures) {
       out.push(`  ${f.id}: expected ${f.expected}, actual ${f.actual}`);
-      if (f.result) out.push(...describeResult(f.result));
+      if (f.result) out.push(...describeResult(f.result, o.case.facts));
     }
   }
   for (const e of report.errors) out.push(`error: ${e}`);
