@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Adapter } from './core/adapter.ts';
 import { BotCore } from './core/bot.ts';
@@ -21,6 +20,7 @@ import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
 import { createI18n, type I18nService } from './i18n/index.ts';
 import { silentLogger } from './log.ts';
+import { cannotWrite } from './db/writable.ts';
 import { type Health, Metrics, type ObservabilityServer, startObservabilityServer, within } from './observability.ts';
 
 export interface AppOptions {
@@ -71,6 +71,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const log = options.log ?? silentLogger;
   const database = options.database ?? (await openDatabase(config.database));
   await migrateToLatest(database.db, database.schema);
+  const unwritable = await cannotWrite(database.db);
+  if (unwritable) {
+    await database.close();
+    throw new Error(
+      `the database at ${database.location} cannot be written (${unwritable}). Check the file's and its folder's permissions, ` +
+        'the free disk space, or the PostgreSQL user\'s rights, then start again.',
+    );
+  }
 
   const i18n = await createI18n();
   const municipalities = Municipalities.load();
@@ -126,11 +134,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     const common = { uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), adapters: messenger.platforms() };
     if (stopping) return { ok: false, ...common, database: 'closing' };
     try {
-      await within(sql`select 1`.execute(database.db), 2000, 'the database');
-      return { ok: true, ...common, database: 'ok' };
+      const unwritable = await within(cannotWrite(database.db), 2000, 'the database');
+      if (unwritable) return { ok: false, ...common, database: `cannot write: ${unwritable}` };
     } catch (err) {
       return { ok: false, ...common, database: err instanceof Error ? err.message : String(err) };
     }
+    const outbox = announcements.service.deliveryHealth();
+    if (!outbox.ok) return { ok: false, ...common, database: 'ok', outbox: outbox.reason };
+    return { ok: true, ...common, database: 'ok', outbox: 'ok' };
   };
 
   return {

@@ -42,7 +42,12 @@ const Env = z.object({
   LOG_FILE: optional,
   CONSOLE_FILES_DIR: optional,
   HTTP_PORT: int(0, 65535, 0),
-  ANNOUNCE_GRACE_HOURS: int(0, 24 * 14, 6),
+  // 0 would mark even a "send now" announcement as missed the moment it is due: refused, with the reason.
+  ANNOUNCE_GRACE_HOURS: optional
+    .refine((v) => v === undefined || v.trim() !== '0', {
+      message: '0 would mark every run as missed, even "send now" ones; use 1 or more (hours a missed run may still be sent late)',
+    })
+    .pipe(int(1, 24 * 14, 6)),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
   CATALOGUE_STALE_MONTHS: int(1, 120, 12),
 });

@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'announcement.update',
   'announcement.cancel',
   'announcement.stop',
+  'announcement.resume',
   'audience.register',
   'catalogue.reload',
   'ideas.export',

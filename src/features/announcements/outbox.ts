@@ -98,7 +98,7 @@ export class OutboxStore {
       .updateTable('outbox')
       .set({ status: 'cancelled', updated_at: now.toISOString() })
       .where('run_id', '=', runId)
-      .where('status', '=', 'pending')
+      .where('status', 'in', ['pending', 'held'])
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
@@ -114,7 +114,7 @@ export class OutboxStore {
     for (const r of rows) {
       const n = Number(r.n);
       c.total += n;
-      if (r.status === 'pending' || r.status === 'sending') c.pending += n;
+      if (r.status === 'pending' || r.status === 'sending' || r.status === 'held') c.pending += n;
       else c[r.status] += n;
     }
     return c;

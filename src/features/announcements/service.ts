@@ -63,6 +63,11 @@ export class AnnouncementsService {
     });
   }
 
+  /** Whether deliveries are moving (see DeliveryWorker.health). */
+  deliveryHealth(): { ok: true } | { ok: false; reason: string } {
+    return this.worker.health(this.deps.clock.now());
+  }
+
   /** Told after every delivery attempt's outcome (metrics). */
   onOutcome(listener: (row: OutboxRow, outcome: DeliveryOutcome) => void): void {
     this.outcomeListeners.push(listener);
@@ -76,6 +81,7 @@ export class AnnouncementsService {
     if (this.options.background === false) return;
     // Catch up at start (runs missed while the bot was down), then each minute in Riga time.
     await this.tickNow();
+    await this.askAboutPausedRuns();
     this.cron = cronSchedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
     this.worker.start();
     // Runs interrupted by a restart get their progress and report from here on.
@@ -117,6 +123,38 @@ export class AnnouncementsService {
     });
     this.ticking = run.catch((err) => this.deps.log.error({ err }, 'announcement tick failed'));
     return run;
+  }
+
+  /** A run paused by a restore goes on: its undelivered rows are sent (some people may get it twice). */
+  async resumeRun(runId: string): Promise<boolean> {
+    const ok = await this.store.resumeRun(runId, this.deps.clock.now());
+    if (ok) {
+      this.touch(runId);
+      this.worker.kick();
+    }
+    return ok;
+  }
+
+  /**
+   * Each paused run's coordinator is asked once (across restarts and instances) to resume or stop it, with what is
+   * known: how many were delivered by the time of the backup, and that later deliveries cannot be known.
+   */
+  private async askAboutPausedRuns(): Promise<void> {
+    for (const run of await this.store.pausedToNotice(this.deps.clock.now())) {
+      const a = await this.store.get(run.announcement_id);
+      if (!a) continue;
+      const tr = this.deps.i18n.translator(a.report_language);
+      const c = await this.outbox.counts(run.id);
+      const body = tr.t('announcements:restore.paused', { title: headline(a.text), sent: c.sent, total: c.total, held: c.pending });
+      try {
+        await this.deps.messenger.send(
+          this.reportAddress(a),
+          text(body, [[{ label: tr.plain('announcements:restore.resume'), action: `ann:resume:${run.id}` }, { label: tr.plain('announcements:list.stop'), action: `ann:stop:${run.id}` }]]),
+        );
+      } catch (err) {
+        this.deps.log.warn({ err, run: run.id }, 'could not ask about a paused run');
+      }
+    }
   }
 
   async stopRun(runId: string): Promise<boolean> {
@@ -226,7 +264,7 @@ export class AnnouncementsService {
   }
 
   progressText(tr: ReturnType<FeatureDeps['i18n']['translator']>, a: AnnouncementRow, c: RunCounts, status: RunRow['status'] = 'running'): Markup {
-    const key = status === 'running' ? 'announcements:progress.running' : status === 'stopped' ? 'announcements:progress.stopped' : 'announcements:progress.done';
+    const key = `announcements:progress.${status === 'missed' ? 'done' : status}`;
     return tr.t(key, { title: headline(a.text), sent: c.sent, total: c.total, unreachable: c.unreachable, failed: c.failed });
   }
 

@@ -55,7 +55,25 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.lastClaimAt = this.o.clock.now().getTime();
     this.loop = this.run();
+  }
+
+  /** When the worker last tried to claim work, and how many claims in a row have failed (for /healthz). */
+  private lastClaimAt = 0;
+  private claimFailures = 0;
+  private lastClaimError = '';
+
+  /**
+   * Stalled: running, yet no claim tried for longer than a lease (every lane stuck), or claims failing again and
+   * again (the outbox cannot be read or written). A stopped worker is not stalled.
+   */
+  health(now: Date): { ok: true } | { ok: false; reason: string } {
+    if (!this.running) return { ok: true };
+    if (this.claimFailures >= 3) return { ok: false, reason: `claims failing: ${this.lastClaimError}` };
+    const quiet = now.getTime() - this.lastClaimAt;
+    if (quiet > Math.max(this.leaseMs, this.idleMs * 10)) return { ok: false, reason: `no claim for ${Math.round(quiet / 1000)} s` };
+    return { ok: true };
   }
 
   /** Lets in-flight sends finish and stops claiming. */
@@ -100,10 +118,14 @@ export class DeliveryWorker {
         try {
           // A send that outlives its lease (a long outage waited out inside the client) is not taken from itself.
           const held = [...this.inFlight, ...this.buffer.map((r) => r.id)];
+          this.lastClaimAt = this.o.clock.now().getTime();
           const rows = await this.o.store.claim(this.concurrency * 2, this.o.clock.now(), this.leaseMs, held);
+          this.claimFailures = 0;
           this.buffer.push(...rows);
           return rows.length;
         } catch (err) {
+          this.claimFailures++;
+          this.lastClaimError = err instanceof Error ? err.message : String(err);
           this.o.log.error({ err }, 'outbox claim failed');
           return 0;
         }
