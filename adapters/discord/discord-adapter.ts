@@ -247,6 +247,8 @@ export class DiscordAdapter implements Adapter {
   /** One Reply as Discord messages (long texts split; buttons under the last piece). */
   private messages(reply: Reply, userId: string): BaseMessageOptions[] {
     switch (reply.kind) {
+      case 'toast':
+        return splitForDiscord(reply.text).map((content) => ({ content, allowedMentions: { parse: [] } }));
       case 'text': {
         const pieces = splitForDiscord(reply.text);
         return pieces.map((content, i) => ({

@@ -4,7 +4,7 @@ import { distance } from 'fastest-levenshtein';
 import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
-import type { IncomingHandler } from './adapter.ts';
+import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
 import { assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
@@ -19,9 +19,12 @@ export interface PersonDirectory {
   resolve(identity: IdentityRef, now: Date): Promise<Person>;
 }
 
-/** Decides whether a person may send another message now (flood limit). */
+/**
+ * Decides whether an account may send another message now (flood limit): handle it, tell them once to slow down,
+ * or drop it without a word.
+ */
 export interface RateLimiter {
-  allow(personId: string, now: Date): boolean;
+  check(accountKey: string, now: Date): 'allow' | 'warn' | 'drop';
 }
 
 export interface BotCoreDeps {
@@ -36,6 +39,8 @@ export interface BotCoreDeps {
   messengerLimits?: (platform: Platform) => number | undefined;
   /** Told once each incoming update is handled (metrics): `error` when its handler failed; seconds include queueing. */
   onHandled?(incoming: Incoming, outcome: 'ok' | 'error', seconds: number): void;
+  /** Queues replies a platform refused for the moment, to be delivered in the background (the notice outbox). */
+  deliverLater?(address: Address, replies: Reply[], delayMs?: number): Promise<boolean>;
 }
 
 /** A handler's answer plus whether it should leave earlier typed choices in place (notices about bad input). */
@@ -65,9 +70,13 @@ export class BotCore implements IncomingHandler {
 
   handle(incoming: Incoming): Promise<Reply[]> {
     const key = `${incoming.identity.platform}:${incoming.identity.id}`;
+    // The flood limit is checked before any database work or queueing, so a flood cannot slow anyone else down.
+    // The console is the local operator's own terminal (and scripted sessions pipe many lines at once).
+    const flood = this.deps.rateLimiter && incoming.identity.platform !== 'console' ? this.deps.rateLimiter.check(key, this.deps.clock.now()) : 'allow';
+    if (flood === 'drop') return Promise.resolve([]);
     const previous = this.queues.get(key) ?? Promise.resolve();
     const started = performance.now();
-    const state = { failed: false };
+    const state = { failed: false, slowDown: flood === 'warn' };
     const run = previous.then(() => this.handleNow(incoming, state));
     const onHandled = this.deps.onHandled;
     if (onHandled) {
@@ -89,6 +98,26 @@ export class BotCore implements IncomingHandler {
   }
 
   /**
+   * Replies an adapter could not show. A temporary failure (rate limit, network, server) or a chat that moved is
+   * queued and delivered in the background; a permanent one (the platform refused this message) gets a short
+   * notice, so the person is not left wondering; an unreachable chat gets nothing.
+   */
+  async undelivered(incoming: Incoming, replies: Reply[], failure: DeliveryFailure): Promise<Reply[]> {
+    const shown = replies.filter((r) => r.kind !== 'toast' && r.kind !== 'form');
+    const address: Address = { platform: incoming.chat.platform, chatId: incoming.chat.chatId, ...(incoming.chat.kind === 'group' ? { group: true } : {}) };
+    if ((failure.kind === 'retry' || failure.kind === 'moved') && this.deps.deliverLater && shown.length) {
+      const to = failure.kind === 'moved' ? { ...address, chatId: failure.chatId } : address;
+      // Not before the platform's own retry_after: sending sooner would only draw another 429.
+      const delay = failure.kind === 'retry' ? failure.retryAfterMs : undefined;
+      await this.deps.deliverLater(to, shown.map((r) => (r.kind === 'text' && r.replace ? { ...r, replace: false } : r)), delay);
+      return [];
+    }
+    if (failure.kind !== 'failed') return [];
+    const person = await this.deps.people.resolve(incoming.identity, this.deps.clock.now());
+    return [text(this.deps.i18n.translator(person.language).t('common:errors.reply_failed'))];
+  }
+
+  /**
    * Deletes conversations left untouched past their time to live, and remembered choices older than a day (their
    * labels can echo answers, such as "☑ Meals").
    */
@@ -98,7 +127,7 @@ export class BotCore implements IncomingHandler {
     return this.conversations.sweep(now);
   }
 
-  private async handleNow(incoming: Incoming, state: { failed: boolean }): Promise<Reply[]> {
+  private async handleNow(incoming: Incoming, state: { failed: boolean; slowDown: boolean }): Promise<Reply[]> {
     const now = this.deps.clock.now();
     const person = await this.deps.people.resolve(incoming.identity, now);
     let tr = this.deps.i18n.translator(person.language);
@@ -107,10 +136,7 @@ export class BotCore implements IncomingHandler {
     const privateReplies = incoming.chat.kind === 'private' || incoming.capabilities.privateInGroups === true;
     const who: Who = { role: person.role, registered: person.registered, chatKind: privateReplies ? 'private' : 'group' };
 
-    // The console is the local operator's own terminal (and scripted sessions pipe many lines at once).
-    if (this.deps.rateLimiter && incoming.identity.platform !== 'console' && !this.deps.rateLimiter.allow(person.id, now)) {
-      return [text(tr.t('common:errors.slow_down'))];
-    }
+    if (state.slowDown) return [text(tr.t('common:errors.slow_down'))];
 
     let conversation = await this.conversations.get(person.id, chatKey, now);
     let typingStep = conversation?.typing ?? false;
