@@ -1,5 +1,6 @@
 import { DiscordAdapter } from '../../adapters/discord/discord-adapter.ts';
 import type { App } from '../../src/app.ts';
+import type { Adapter } from '../../src/core/adapter.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FakeDiscord, type FakeInteraction, type InteractionResponse, type Json } from '../fakes/discord-api.ts';
 
@@ -15,7 +16,7 @@ export class DiscordDriver {
     readonly adapter: DiscordAdapter,
   ) {}
 
-  static async start(app: App, options: { deferAfterMs?: number } = {}): Promise<DiscordDriver> {
+  static async start(app: App, options: { deferAfterMs?: number; with?: Adapter[] } = {}): Promise<DiscordDriver> {
     const fake = await FakeDiscord.start({ guildId: '900000000000000001' });
     const adapter = new DiscordAdapter({
       token: 'fake-token',
@@ -26,7 +27,7 @@ export class DiscordDriver {
       menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
       ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}),
     });
-    await app.start([adapter]);
+    await app.start([adapter, ...(options.with ?? [])]);
     await fake.waitFor(() => Object.keys(fake.commands.guilds).length > 0, 10_000);
     return new DiscordDriver(fake, adapter);
   }

@@ -24,8 +24,15 @@ export class TelegramDriver {
 
   static async start(app: App, options: { webhook?: { secret: string }; fake?: FakeTelegram } = {}): Promise<TelegramDriver> {
     const fake = options.fake ?? (await FakeTelegram.start({ botUsername: 'roma_network_bot' }));
+    const adapter = await TelegramDriver.adapter(app, fake, options);
+    await app.start([adapter]);
+    return new TelegramDriver(fake, adapter);
+  }
+
+  /** The adapter as `start` makes it, not started (to run beside another platform's). */
+  static async adapter(app: App, fake: FakeTelegram, options: { webhook?: { secret: string } } = {}): Promise<TelegramAdapter> {
     const port = options.webhook ? await freePort() : 0;
-    const adapter = new TelegramAdapter({
+    return new TelegramAdapter({
       token: fake.token,
       apiRoot: fake.apiRoot,
       log: silentLogger,
@@ -34,8 +41,6 @@ export class TelegramDriver {
       pollingTimeoutSeconds: 1,
       ...(options.webhook ? { webhook: { url: `http://127.0.0.1:${port}/telegram`, secret: options.webhook.secret, port } } : {}),
     });
-    await app.start([adapter]);
-    return new TelegramDriver(fake, adapter);
   }
 
   /** Sends a message as the user and returns the bot's messages to that chat that follow it. */
