@@ -134,6 +134,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
     onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
     deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
+    startLink: (platform, payload) => messenger.startLink(platform, payload),
+    sendPrivately: async (address, replies) => {
+      try {
+        for (const r of replies) await messenger.send(address, r, { keyed: true });
+        return true;
+      } catch (err) {
+        log.warn({ platform: address.platform, failure: err instanceof Error ? err.message : String(err) }, 'could not write privately');
+        return false;
+      }
+    },
   });
   messenger.prepare = (address, reply) => core.prepareOutbound(address, reply);
 

@@ -41,7 +41,14 @@ export interface BotCoreDeps {
   onHandled?(incoming: Incoming, outcome: 'ok' | 'error', seconds: number): void;
   /** Queues replies a platform refused for the moment, to be delivered in the background (the notice outbox). */
   deliverLater?(address: Address, replies: Reply[], delayMs?: number): Promise<boolean>;
+  /** A link opening the private chat with the bot and sending `/start PAYLOAD` (Telegram), where there is one. */
+  startLink?(platform: Platform, payload: string): string | undefined;
+  /** Sends replies to a person's private chat at once (a Discord DM); false when it cannot be reached. */
+  sendPrivately?(address: Address, replies: Reply[]): Promise<boolean>;
 }
+
+/** `/start go-COMMAND` (a deep link from a group) runs COMMAND in the private chat. */
+export const DEEP_LINK_PREFIX = 'go-';
 
 /** A handler's answer plus whether it should leave earlier typed choices in place (notices about bad input). */
 interface Handled {
@@ -159,6 +166,8 @@ export class BotCore implements IncomingHandler {
         if (!flow) throw new Error(`no flow ${name}`);
         const denied = checkAll(flow.access ?? [], who);
         if (denied !== true) return [text(tr.t(`common:${denied.denied}`))];
+        const readsText = typeof flow.readsText === 'function' ? flow.readsText(incoming.capabilities) : flow.readsText === true;
+        if (readsText && incoming.chat.kind === 'group') return this.continuePrivately(incoming, state, tr);
         const step = conversation?.flow === name && flow.resume ? await flow.resume(ctx, conversation.state, args) : await flow.start(ctx, args);
         return applyStep(flow, step);
       },
@@ -185,9 +194,14 @@ export class BotCore implements IncomingHandler {
     };
 
     const runCommand = async (name: string, args: string): Promise<Handled> => {
+      const deepLink = name === 'start' && incoming.chat.kind === 'private' ? new RegExp(`^${DEEP_LINK_PREFIX}([a-z][a-z0-9_]{0,31})$`).exec(args) : null;
+      if (deepLink && this.deps.registry.commands.has(deepLink[1]!)) return runCommand(deepLink[1]!, '');
       const cmd = this.deps.registry.commands.get(name);
       if (!cmd) return { replies: this.unknownCommand(name, who, tr), keepPending: true };
       const denied = checkAll(cmd.access, who);
+      if (denied !== true && denied.denied === 'access.private_only' && incoming.chat.kind === 'group') {
+        return { replies: await this.continuePrivately(incoming, state, tr), keepPending: true };
+      }
       if (denied !== true) return { replies: [text(tr.t(`common:${denied.denied}`))], keepPending: true };
       return { replies: await cmd.handle(ctx, args) };
     };
@@ -206,25 +220,31 @@ export class BotCore implements IncomingHandler {
       return { replies: await applyStep(flow, await flow.input(ctx, conv.state, input)) };
     };
 
+    // A press in a group that does nothing (someone else's button, an old one, one the presser may not use) is
+    // answered on the button itself, seen by the presser only, and leaves the chat and the owner's buttons alone.
+    const pressedInGroup = incoming.payload.type === 'action' && incoming.chat.kind === 'group';
+    const expired = (): Handled =>
+      pressedInGroup ? { replies: [{ kind: 'toast', text: tr.t('common:errors.button_not_for_you') }], keepPending: true } : { replies: this.expired(who, tr) };
     const runAction = async (data: string): Promise<Handled> => {
       const bound = parseFlowAction(data);
       if (bound) {
-        if (!conversation || conversation.nonce !== bound.nonce) return { replies: this.expired(who, tr) };
+        if (!conversation || conversation.nonce !== bound.nonce) return expired();
         return flowInput(conversation, { type: 'choice', value: bound.value });
       }
       if (data.startsWith('@')) {
         const choice = (await this.pending.get(person.id, chatKey)).find((p) => p.key === data.slice(1));
-        if (!choice) return { replies: this.expired(who, tr) };
+        if (!choice) return expired();
         return runAction(choice.action);
       }
       if (data.startsWith('cmd:run:')) {
         const [name = '', ...rest] = data.slice('cmd:run:'.length).split(':');
-        if (!this.deps.registry.commands.has(name)) return { replies: this.expired(who, tr) };
+        if (!this.deps.registry.commands.has(name)) return expired();
         return runCommand(name, rest.join(':'));
       }
       const found = this.deps.registry.findAction(data);
-      if (!found) return { replies: this.expired(who, tr) };
+      if (!found) return expired();
       const denied = checkAll(found.def.access, who);
+      if (denied !== true && pressedInGroup) return { replies: [{ kind: 'toast', text: tr.t(`common:${denied.denied}`) }], keepPending: true };
       if (denied !== true) return { replies: [text(tr.t(`common:${denied.denied}`))], keepPending: true };
       return { replies: await found.def.handle(ctx, found.args) };
     };
@@ -306,6 +326,26 @@ export class BotCore implements IncomingHandler {
       }
     }
     return replies;
+  }
+
+  /**
+   * Something asked for in a group that has to happen in private (a conversation that reads typed text). Where the
+   * platform has deep links (Telegram), a button opens the private chat with the command started; where the bot
+   * can write first (a Discord DM), the same request is handled in the private chat and its answer sent there.
+   */
+  private async continuePrivately(incoming: Incoming, state: { failed: boolean; slowDown: boolean }, tr: Translator): Promise<Reply[]> {
+    const p = incoming.payload;
+    const command = p.type === 'command' ? p.name : p.type === 'action' && p.data.startsWith('cmd:run:') ? p.data.slice('cmd:run:'.length).split(':')[0] : undefined;
+    const platform = incoming.chat.platform;
+    const link = this.deps.startLink?.(platform, command ? `${DEEP_LINK_PREFIX}${command}` : 'start');
+    if (link) return [text(tr.t('common:private.continue'), [[{ label: tr.plain('common:private.open'), url: link }]])];
+    if (this.deps.sendPrivately && incoming.capabilities.privateInGroups) {
+      const dm: Incoming = { ...incoming, chat: { platform, chatId: incoming.identity.id, kind: 'private' } };
+      const replies = await this.handleNow(dm, state);
+      if (await this.deps.sendPrivately({ platform, chatId: incoming.identity.id }, replies)) return [text(tr.t('common:private.sent'))];
+      return [text(tr.t('common:private.cannot_write'))];
+    }
+    return [text(tr.t('common:access.private_only'))];
   }
 
   /**

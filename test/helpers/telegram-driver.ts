@@ -51,17 +51,22 @@ export class TelegramDriver {
     return this.collect(chatId, since, opts.expect ?? 1);
   }
 
-  /** Presses a button (by label) on the latest message to that user that has it. */
+  /**
+   * Presses a button (by label) on the latest message to that user that has it, as the message is now (an edit
+   * in place counts). `expect` new messages are waited for; 0 when the press edits its message instead.
+   */
   async press(userId: number, label: string | RegExp, expect = 1): Promise<SentMessage[]> {
     const rows = (m: SentMessage) => ((m.replyMarkup as { inline_keyboard?: Array<Array<{ text: string }>> } | undefined)?.inline_keyboard ?? []);
     const matches = (b: { text: string }) => (typeof label === 'string' ? b.text.includes(label) : label.test(b.text));
-    const message = [...this.fake.messagesTo(userId)]
-      .reverse()
-      .find((m) => m.kind !== 'edit' && rows(m).flat().some(matches));
+    const message = [...this.fake.messagesTo(userId)].reverse().find((m) => rows(m).flat().some(matches));
     if (!message) throw new Error(`no button ${String(label)} in the chat with ${userId}`);
     const button = rows(message).flat().find(matches)!;
     const since = this.fake.sent.length;
-    this.fake.userPresses({ userId, message, button: button.text });
+    this.fake.userPresses({ userId, message: { chatId: message.chatId, messageId: message.messageId }, button: button.text });
+    if (expect === 0) {
+      await this.fake.waitFor(() => this.fake.callsTo('answerCallbackQuery').length > 0 && this.fake.sent.length > since, 10_000);
+      return this.fake.sent.slice(since);
+    }
     return this.collect(userId, since, expect);
   }
 

@@ -107,6 +107,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
 
   const flow: FlowDef<State> = {
     name: INVITE_FLOW,
+    readsText: true,
     access: [staff, privateChat],
     ttlMs: 60 * 60 * 1000,
     start: async (ctx) => askRole(ctx),
