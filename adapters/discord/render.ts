@@ -94,11 +94,25 @@ export function splitForDiscord(text: Markup): string[] {
   return splitMarkup(text, DISCORD_TEXT_LIMIT, (piece) => toDiscordMarkdown(piece as Markup).length).map(toDiscordMarkdown);
 }
 
+const SELECT_ROWS_PER_PAGE = MAX_ROWS - 1; // the last row holds the page buttons
+const OPTIONS_PER_PAGE = SELECT_ROWS_PER_PAGE * MAX_SELECT_OPTIONS;
+
+type Row = ActionRowBuilder<MessageActionRowComponentBuilder>;
+
+/** More action choices than five select menus of 25 hold: shown a page at a time. */
+export function needsPages(choices: Choice[][]): boolean {
+  const all = choices.flat();
+  const fitsButtons = all.length <= MAX_ROWS * MAX_BUTTONS_PER_ROW;
+  return !fitsButtons && all.filter((c) => 'action' in c).length > MAX_ROWS * MAX_SELECT_OPTIONS;
+}
+
 /**
  * Choices as Discord components: buttons (at most 5 rows of 5) when they fit as laid out or packed, otherwise
- * select menus of up to 25 options each. Link choices become link buttons.
+ * select menus of up to 25 options each, whose values are the choices' data. Beyond five menus the choices are
+ * paged (`paging`): four menus a page and a row of ‹ › buttons (`page:TOKEN:N`), so none is dropped. Link choices
+ * become link buttons.
  */
-export function components(choices: Choice[][] | undefined): ActionRowBuilder<MessageActionRowComponentBuilder>[] {
+export function components(choices: Choice[][] | undefined, paging?: { token: string; page: number }): Row[] {
   if (!choices || choices.length === 0) return [];
   const all = choices.flat();
   const button = (c: Choice) =>
@@ -108,20 +122,30 @@ export function components(choices: Choice[][] | undefined): ActionRowBuilder<Me
   const rowsAsLaidOut = choices.length <= MAX_ROWS && choices.every((r) => r.length <= MAX_BUTTONS_PER_ROW);
   if (rowsAsLaidOut) return choices.map((row) => new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(row.map(button)));
   if (all.length <= MAX_ROWS * MAX_BUTTONS_PER_ROW) {
-    const rows: ActionRowBuilder<MessageActionRowComponentBuilder>[] = [];
+    const rows: Row[] = [];
     for (let i = 0; i < all.length; i += MAX_BUTTONS_PER_ROW) {
       rows.push(new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(all.slice(i, i + MAX_BUTTONS_PER_ROW).map(button)));
     }
     return rows;
   }
   const actions = all.filter((c): c is Choice & { action: string } => 'action' in c);
-  const rows: ActionRowBuilder<MessageActionRowComponentBuilder>[] = [];
-  for (let i = 0; i < actions.length && rows.length < MAX_ROWS; i += MAX_SELECT_OPTIONS) {
+  const paged = paging !== undefined && actions.length > MAX_ROWS * MAX_SELECT_OPTIONS;
+  const pages = paged ? Math.ceil(actions.length / OPTIONS_PER_PAGE) : 1;
+  const page = paged ? Math.min(Math.max(0, paging.page), pages - 1) : 0;
+  const shown = paged ? actions.slice(page * OPTIONS_PER_PAGE, (page + 1) * OPTIONS_PER_PAGE) : actions;
+  const rows: Row[] = [];
+  for (let i = 0; i < shown.length && rows.length < (paged ? SELECT_ROWS_PER_PAGE : MAX_ROWS); i += MAX_SELECT_OPTIONS) {
     const menu = new StringSelectMenuBuilder()
-      .setCustomId(`select:${i / MAX_SELECT_OPTIONS}`)
-      .setPlaceholder('…')
-      .addOptions(actions.slice(i, i + MAX_SELECT_OPTIONS).map((c) => ({ label: c.label.slice(0, 100), value: c.action.slice(0, 100) })));
+      .setCustomId(`select:${page}:${i / MAX_SELECT_OPTIONS}`)
+      .setPlaceholder(`${page * OPTIONS_PER_PAGE + i + 1}–${page * OPTIONS_PER_PAGE + Math.min(i + MAX_SELECT_OPTIONS, shown.length)}`)
+      .addOptions(shown.slice(i, i + MAX_SELECT_OPTIONS).map((c) => ({ label: c.label.slice(0, 100), value: c.action.slice(0, 100) })));
     rows.push(new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(menu));
+  }
+  if (paged) {
+    const nav: ButtonBuilder[] = [];
+    if (page > 0) nav.push(new ButtonBuilder().setStyle(ButtonStyle.Secondary).setLabel(`‹ ${page}/${pages}`).setCustomId(`page:${paging.token}:${page - 1}`));
+    if (page < pages - 1) nav.push(new ButtonBuilder().setStyle(ButtonStyle.Secondary).setLabel(`${page + 2}/${pages} ›`).setCustomId(`page:${paging.token}:${page + 1}`));
+    rows.push(new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(nav));
   }
   return rows;
 }

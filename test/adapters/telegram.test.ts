@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { esc } from '../../src/core/markup.ts';
 import { FakeTelegram } from '../fakes/telegram-bot-api.ts';
@@ -91,6 +93,20 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     driver.fake.userSays({ userId: 51, text: '/help' });
     await driver.fake.waitFor(() => driver!.fake.calls.some((c) => c.method === 'sendMessage' && !c.ok), 10_000);
     expect(text(await driver.say(51, '/language <b>&amp;</b>'))).toContain('<b>&amp;</b>');
+  });
+
+  it('follows a refused reply with a short notice, and logs why without the text', async () => {
+    app = await testApp();
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    driver = await TelegramDriver.start(app, { log });
+    driver.fake.failNext('sendMessage', { status: 400, description: 'Bad Request: message is too long' }, { chatId: 52 });
+    const r = await driver.say(52, '/language Slepens-Vārds-42', { languageCode: 'en' });
+    expect(text(r)).toContain('I could not show this answer');
+    const logged = lines.join('');
+    expect(logged).toContain('could not send a reply');
+    expect(logged).toContain('message is too long');
+    expect(logged).not.toContain('Slepens');
   });
 
   it('retries a 429 with Telegram’s retry_after and delivers', async () => {

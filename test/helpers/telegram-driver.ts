@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { TelegramAdapter } from '../../adapters/telegram/telegram-adapter.ts';
+import type { Logger } from 'pino';
 import type { App } from '../../src/app.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FakeTelegram, type SentMessage } from '../fakes/telegram-bot-api.ts';
@@ -22,7 +23,7 @@ export class TelegramDriver {
     readonly adapter: TelegramAdapter,
   ) {}
 
-  static async start(app: App, options: { webhook?: { secret: string }; fake?: FakeTelegram } = {}): Promise<TelegramDriver> {
+  static async start(app: App, options: { webhook?: { secret: string }; fake?: FakeTelegram; log?: Logger } = {}): Promise<TelegramDriver> {
     const fake = options.fake ?? (await FakeTelegram.start({ botUsername: 'roma_network_bot' }));
     const adapter = await TelegramDriver.adapter(app, fake, options);
     await app.start([adapter]);
@@ -30,12 +31,12 @@ export class TelegramDriver {
   }
 
   /** The adapter as `start` makes it, not started (to run beside another platform's). */
-  static async adapter(app: App, fake: FakeTelegram, options: { webhook?: { secret: string } } = {}): Promise<TelegramAdapter> {
+  static async adapter(app: App, fake: FakeTelegram, options: { webhook?: { secret: string }; log?: Logger } = {}): Promise<TelegramAdapter> {
     const port = options.webhook ? await freePort() : 0;
     return new TelegramAdapter({
       token: fake.token,
       apiRoot: fake.apiRoot,
-      log: silentLogger,
+      log: options.log ?? silentLogger,
       menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
       retryDelayMs: 50,
       pollingTimeoutSeconds: 1,
