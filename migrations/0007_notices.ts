@@ -4,7 +4,7 @@ import { serialType } from './helpers.ts';
 /**
  * The notice outbox: every message the bot sends a person first that is not an announcement (role requests and
  * decisions, invite notices, reminders, reports, answers that could not be shown at once), claimed and retried like
- * announcement deliveries. The text is kept only until the notice is final.
+ * announcement deliveries. The text is kept only until the notice is final. And long button data, kept server-side.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -33,8 +33,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('notices_due').on('notices').columns(['status', 'next_attempt_at']).execute();
+
+  // Button data too long for the platform (Telegram: 64 bytes), kept here under a hash of itself, so a button
+  // always means what it meant when it was shown, whatever was sent after it.
+  await db.schema
+    .createTable('action_refs')
+    .addColumn('ref', 'text', (c) => c.primaryKey())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('action_refs').execute();
   await db.schema.dropTable('notices').execute();
 }

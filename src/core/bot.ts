@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
 import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
-import { assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
+import { ActionRefStore, assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
 import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
@@ -63,12 +63,14 @@ interface Handled {
 export class BotCore implements IncomingHandler {
   private readonly conversations: ConversationStore;
   private readonly pending: PendingChoiceStore;
+  private readonly refs: ActionRefStore;
   /** Messages of one person are handled one at a time, in order, so flows never race themselves. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: BotCoreDeps) {
     this.conversations = new ConversationStore(deps.db);
     this.pending = new PendingChoiceStore(deps.db);
+    this.refs = new ActionRefStore(deps.db);
   }
 
   get registry(): Registry {
@@ -131,6 +133,7 @@ export class BotCore implements IncomingHandler {
   async sweep(): Promise<number> {
     const now = this.deps.clock.now();
     await this.pending.sweep(new Date(now.getTime() - DEFAULT_FLOW_TTL_MS));
+    await this.refs.sweep(new Date(now.getTime() - 30 * DEFAULT_FLOW_TTL_MS));
     return this.conversations.sweep(now);
   }
 
@@ -232,9 +235,9 @@ export class BotCore implements IncomingHandler {
         return flowInput(conversation, { type: 'choice', value: bound.value });
       }
       if (data.startsWith('@')) {
-        const choice = (await this.pending.get(person.id, chatKey)).find((p) => p.key === data.slice(1));
-        if (!choice) return expired();
-        return runAction(choice.action);
+        const action = await this.refs.get(data);
+        if (!action) return expired();
+        return runAction(action);
       }
       if (data.startsWith('cmd:run:')) {
         const [name = '', ...rest] = data.slice('cmd:run:'.length).split(':');
@@ -317,7 +320,8 @@ export class BotCore implements IncomingHandler {
       handled = { replies: [text(tr.t('common:errors.internal'))], keepPending: true };
     }
 
-    const { replies, pending } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
+    const { replies, pending, refs } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
+    await this.refs.save(refs, now);
     if (pending.length > 0 || !handled.keepPending) {
       try {
         await this.pending.set(person.id, chatKey, pending, now);
@@ -359,7 +363,8 @@ export class BotCore implements IncomingHandler {
       .where('key', '=', `${address.platform}:${address.chatId}`)
       .executeTakeFirst();
     if (!person) return reply;
-    const { replies, pending } = assignKeys([reply], false, this.deps.messengerLimits?.(address.platform) ?? 64);
+    const { replies, pending, refs } = assignKeys([reply], false, this.deps.messengerLimits?.(address.platform) ?? 64);
+    await this.refs.save(refs, this.deps.clock.now());
     await this.pending.set(person.person_id, addressKey(address), pending, this.deps.clock.now());
     return replies[0]!;
   }
