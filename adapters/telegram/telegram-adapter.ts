@@ -305,8 +305,10 @@ export class TelegramAdapter implements Adapter {
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i]!;
       try {
-        if (source && r.kind === 'text' && r.replace && splitForTelegram(r.text).length === 1) await this.edit(source, r);
-        else await this.render(chatId, r);
+        if (source && r.kind === 'text' && r.replace && splitForTelegram(r.text).length === 1) {
+          // A message that can no longer be edited (too old, deleted) gets the new state as a new message.
+          await this.edit(source, r).catch(() => this.render(chatId, r));
+        } else await this.render(chatId, r);
       } catch (err) {
         const failure = classifyTelegramError(err);
         this.options.log.warn({ chat: chatId, kind: r.kind, failure: failure.kind, reason: failure.reason }, 'could not send a reply');

@@ -341,7 +341,8 @@ export class BotCore implements IncomingHandler {
     const p = incoming.payload;
     const command = p.type === 'command' ? p.name : p.type === 'action' && p.data.startsWith('cmd:run:') ? p.data.slice('cmd:run:'.length).split(':')[0] : undefined;
     const platform = incoming.chat.platform;
-    const link = this.deps.startLink?.(platform, command ? `${DEEP_LINK_PREFIX}${command}` : 'start');
+    // Without a command to name (a flow started by a feature's button), the link runs /start, the way in.
+    const link = this.deps.startLink?.(platform, `${DEEP_LINK_PREFIX}${command ?? 'start'}`);
     if (link) return [text(tr.t('common:private.continue'), [[{ label: tr.plain('common:private.open'), url: link }]])];
     if (this.deps.sendPrivately && incoming.capabilities.privateInGroups) {
       const dm: Incoming = { ...incoming, chat: { platform, chatId: incoming.identity.id, kind: 'private' } };
