@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { anyone } from '../../src/core/access.ts';
 import { esc } from '../../src/core/markup.ts';
+import { text as text_ } from '../../src/core/types.ts';
 import { FakeTelegram } from '../fakes/telegram-bot-api.ts';
 import { TelegramDriver } from '../helpers/telegram-driver.ts';
 import { testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
@@ -107,6 +109,34 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     expect(logged).toContain('could not send a reply');
     expect(logged).toContain('message is too long');
     expect(logged).not.toContain('Slepens');
+  });
+
+  it('gives up reading a file that does not arrive in time, says so, and keeps the conversation waiting', async () => {
+    app = await testApp();
+    app.registry.add({
+      name: 'upload',
+      commands: [{ name: 'upload', access: [anyone], description: 'people:commands.help', handle: (ctx) => ctx.startFlow('upload') }],
+      flows: [
+        {
+          name: 'upload',
+          start: async () => ({ replies: [text_(esc('Send the file'))], state: {} }),
+          input: async (_ctx, state, input) =>
+            input.type === 'file' ? { replies: [text_(esc(`got ${input.data.byteLength} bytes`))], done: true } : { replies: [text_(esc('a file, please'))], state },
+        },
+      ],
+    });
+    driver = await TelegramDriver.start(app, { downloadTimeoutMs: 500 });
+    await driver.say(53, '/upload', { languageCode: 'en' });
+    driver.fake.failNext('getFile', { delayMs: 5000 });
+    const since = driver.fake.sent.length;
+    const started = Date.now();
+    driver.fake.userSends({ userId: 53, kind: 'document', fileName: 'agenda.txt', mimeType: 'text/plain', bytes: Buffer.from('12:00 Sākums') });
+    const r = await driver.collect(53, since, 1);
+    expect(Date.now() - started).toBeLessThan(4500); // not the 5 s the server takes
+    expect(text(r)).toContain('Something went wrong');
+    const again = driver.fake.sent.length;
+    driver.fake.userSends({ userId: 53, kind: 'document', fileName: 'agenda.txt', mimeType: 'text/plain', bytes: Buffer.from('12:00 Sākums') });
+    expect(text(await driver.collect(53, again, 1))).toContain('got 13 bytes');
   });
 
   it('retries a 429 with Telegram’s retry_after and delivers', async () => {

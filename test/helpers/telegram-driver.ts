@@ -23,7 +23,7 @@ export class TelegramDriver {
     readonly adapter: TelegramAdapter,
   ) {}
 
-  static async start(app: App, options: { webhook?: { secret: string }; fake?: FakeTelegram; log?: Logger } = {}): Promise<TelegramDriver> {
+  static async start(app: App, options: { webhook?: { secret: string }; fake?: FakeTelegram; log?: Logger; downloadTimeoutMs?: number } = {}): Promise<TelegramDriver> {
     const fake = options.fake ?? (await FakeTelegram.start({ botUsername: 'roma_network_bot' }));
     const adapter = await TelegramDriver.adapter(app, fake, options);
     await app.start([adapter]);
@@ -31,7 +31,7 @@ export class TelegramDriver {
   }
 
   /** The adapter as `start` makes it, not started (to run beside another platform's). */
-  static async adapter(app: App, fake: FakeTelegram, options: { webhook?: { secret: string }; log?: Logger } = {}): Promise<TelegramAdapter> {
+  static async adapter(app: App, fake: FakeTelegram, options: { webhook?: { secret: string }; log?: Logger; downloadTimeoutMs?: number } = {}): Promise<TelegramAdapter> {
     const port = options.webhook ? await freePort() : 0;
     return new TelegramAdapter({
       token: fake.token,
@@ -40,6 +40,7 @@ export class TelegramDriver {
       menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
       retryDelayMs: 50,
       pollingTimeoutSeconds: 1,
+      ...(options.downloadTimeoutMs ? { downloadTimeoutMs: options.downloadTimeoutMs } : {}),
       ...(options.webhook ? { webhook: { url: `http://127.0.0.1:${port}/telegram`, secret: options.webhook.secret, port } } : {}),
     });
   }
