@@ -168,11 +168,11 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
-  async edit(ref: SentRef, reply: TextReply, api: Api = this.bot.api): Promise<void> {
+  async edit(ref: SentRef, reply: TextReply): Promise<void> {
     const text = splitForTelegram(reply.text)[0] ?? reply.text;
     const markup = keyboard(reply.choices);
     try {
-      await api.editMessageText(ref.address.chatId, Number(ref.messageId), text, {
+      await this.bot.api.editMessageText(ref.address.chatId, Number(ref.messageId), text, {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
         ...(markup ? { reply_markup: markup } : {}),
