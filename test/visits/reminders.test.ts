@@ -118,7 +118,12 @@ describe('visit reminders', () => {
     expect(telegram.to('eva')).toEqual([]);
     const eva = await app.database.db.selectFrom('notices').selectAll().where('chat_id', '=', 'eva').executeTakeFirstOrThrow();
     expect(eva).toMatchObject({ status: 'failed', body: '' });
-    expect(eva.error).toContain('too late');
+    expect(eva.error).toContain('expired');
+    // Coordinators see it, in their language, without the platform's English wording.
+    const coordinator = await new TestUser(app, { id: 'coord' }).as('coordinator', 'riga', 'en');
+    await coordinator.send('/undelivered');
+    expect(coordinator.text()).toMatch(/visit reminder → .* \(telegram\): too late, no longer useful/);
+    expect(coordinator.text()).not.toContain('server down');
   });
 
   it('keep to Riga time across daylight-saving changes (last Sundays of March and October 2026)', async () => {

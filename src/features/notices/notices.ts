@@ -26,6 +26,9 @@ export interface NoticesDeps {
   background?: boolean;
 }
 
+/** The error of a notice given up because its moment had passed (a reminder). */
+export const EXPIRED = 'expired: its moment has passed';
+
 /** What a notice is, as coordinators see it in the list of undelivered ones. */
 export type NoticeKind = 'role_request' | 'role_decision' | 'invite_used' | 'idea_reminder' | 'visit_reminder' | 'announcement_report' | 'answer';
 
@@ -54,7 +57,7 @@ export class Notices {
       concurrency: 2,
       ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
       render: async (row) => {
-        if (row.expires_at && deps.clock.now().toISOString() >= row.expires_at) throw new Error('too late: its moment has passed');
+        if (row.expires_at && deps.clock.now().toISOString() >= row.expires_at) throw new Error(EXPIRED);
         return decodeReplies(row.body);
       },
       address: (row) => ({ platform: row.platform, chatId: row.chat_id, ...(row.is_group ? { group: true } : {}) }),
