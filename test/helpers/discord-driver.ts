@@ -38,7 +38,12 @@ export class DiscordDriver {
 
   /** Waits until the interaction has been answered and the answers have settled. */
   private async settle(interaction: FakeInteraction, userId: string, min = 1): Promise<InteractionResponse[]> {
-    await this.fake.waitFor(() => this.fake.responsesTo(interaction).length >= min, 10_000);
+    // A deferral ("thinking…", on a loaded machine) is not the answer yet: wait for what follows it.
+    const answered = () => {
+      const r = this.fake.responsesTo(interaction);
+      return r.length >= min && !(r.length === 1 && r[0]!.callbackType === 5);
+    };
+    await this.fake.waitFor(answered, 10_000);
     let count = -1;
     // Follow-ups arrive one after another: wait until no new one came for a moment.
     for (let i = 0; i < 50 && count !== this.fake.responsesTo(interaction).length; i++) {
