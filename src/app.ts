@@ -10,9 +10,12 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { accessFeature, AuditLog } from './features/access/index.ts';
 import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
+import { RateLimiter } from './features/announcements/rate-limit.ts';
 import type { AnnouncementsOptions } from './features/announcements/service.ts';
 import type { FeatureDeps } from './features/deps.ts';
 import { ideasFeature } from './features/ideas/index.ts';
+import { noticesFeature } from './features/notices/index.ts';
+import { Notices } from './features/notices/notices.ts';
 import { peopleFeature } from './features/people/index.ts';
 import { programmesFeature } from './features/programmes/index.ts';
 import { visitsFeature } from './features/visits/index.ts';
@@ -49,6 +52,8 @@ export interface App {
   people: PeopleService;
   municipalities: Municipalities;
   announcements: AnnouncementsService;
+  /** Messages to people other than announcements, queued and retried (`notices.flush()` in tests). */
+  notices: Notices;
   /** Who did what, when: role changes, announcements, reloads, exports, erasures (`/audit`). */
   audit: AuditLog;
   /** Prometheus metrics: updates handled, deliveries by outcome, queue depth (served with HTTP_PORT). */
@@ -88,7 +93,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   const registry = new Registry();
 
   const audit = new AuditLog(database.db, clock, log, (id) => people.effectiveRole(id));
-  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, people, municipalities, registry, config, audit };
+  // One pace for everything the bot sends first on a platform: announcements and notices together.
+  const limiter = options.announcements?.limiter ?? new RateLimiter(options.announcements?.limits, options.announcements?.timer);
+  const notices = new Notices({
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    log,
+    i18n,
+    messenger,
+    people,
+    limiter,
+    leaseMs: config.outboxLeaseMs,
+    ...(options.announcements?.background === false ? { background: false } : {}),
+  });
+  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, notices, people, municipalities, registry, config, audit };
   // Trust (roles, invites, linking, directory, privacy, audit): made first, registered after the others, because
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);
@@ -103,10 +122,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
   registry.add(ideasFeature(deps));
-  const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements });
+  const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements, limiter });
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);
   registry.add(access);
+  registry.add(noticesFeature(deps));
 
   const metrics = new Metrics({ queueDepth: () => announcements.service.outbox.depth() });
   announcements.service.onOutcome((row, outcome) => metrics.delivery(row.platform, outcome));
@@ -121,6 +141,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
     onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
+    deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
+    startLink: (platform, payload) => messenger.startLink(platform, payload),
+    sendPrivately: async (address, replies) => {
+      try {
+        for (const r of replies) await messenger.send(address, r, { keyed: true });
+        return true;
+      } catch (err) {
+        log.warn({ platform: address.platform, failure: err instanceof Error ? err.message : String(err) }, 'could not write privately');
+        return false;
+      }
+    },
   });
   messenger.prepare = (address, reply) => core.prepareOutbound(address, reply);
 
@@ -156,6 +187,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     people,
     municipalities,
     announcements: announcements.service,
+    notices,
     audit,
     metrics,
     health,

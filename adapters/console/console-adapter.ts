@@ -138,6 +138,7 @@ export class ConsoleAdapter implements Adapter {
         return;
       }
       case 'form':
+      case 'toast':
         this.write(`${this.format(reply.text)}\n\n`);
         return;
     }

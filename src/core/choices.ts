@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Reply } from './types.ts';
@@ -22,13 +23,20 @@ function keyFor(i: number, letters: boolean): string {
   return k;
 }
 
+/** A reference to button data: a hash of the data itself, so it is the same for the same data and no other. */
+export function actionRef(action: string): string {
+  return `@${createHash('sha256').update(action).digest('base64url').slice(0, 16)}`;
+}
+
 /**
  * Gives every button of one response a key to type ("1", "2" … or "a", "b" … when the step reads typed numbers),
  * so a terminal, or a phone user who types instead of tapping, can pick it. Buttons whose data is longer than the
- * platform carries are replaced by a short reference to the remembered choice.
+ * platform carries get a reference (`refs`, to be stored) bound to their own data, not to their position: a newer
+ * message cannot change what an old button does.
  */
-export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: number): { replies: Reply[]; pending: PendingChoice[] } {
+export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: number): { replies: Reply[]; pending: PendingChoice[]; refs: Array<{ ref: string; action: string }> } {
   const pending: PendingChoice[] = [];
+  const refs: Array<{ ref: string; action: string }> = [];
   const out = replies.map((r): Reply => {
     if (r.kind !== 'text' || !r.choices) return r;
     return {
@@ -38,13 +46,35 @@ export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: n
           if (!('action' in c)) return c;
           const key = keyFor(pending.length, letters);
           pending.push({ key, label: c.label, action: c.action });
-          const action = Buffer.byteLength(c.action) > maxActionBytes ? `@${key}` : c.action;
-          return { ...c, key, action };
+          if (Buffer.byteLength(c.action) <= maxActionBytes) return { ...c, key };
+          const ref = actionRef(c.action);
+          refs.push({ ref, action: c.action });
+          return { ...c, key, action: ref };
         }),
       ),
     };
   });
-  return { replies: out, pending };
+  return { replies: out, pending, refs };
+}
+
+/** Long button data by reference; kept a month, longer than any button stays useful. */
+export class ActionRefStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async save(refs: ReadonlyArray<{ ref: string; action: string }>, now: Date): Promise<void> {
+    if (!refs.length) return;
+    const rows = [...new Map(refs.map((r) => [r.ref, r])).values()].map((r) => ({ ref: r.ref.slice(1), action: r.action, created_at: now.toISOString() }));
+    await this.db.insertInto('action_refs').values(rows).onConflict((oc) => oc.column('ref').doUpdateSet({ created_at: now.toISOString() })).execute();
+  }
+
+  async get(ref: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('action_refs').select('action').where('ref', '=', ref.replace(/^@/, '')).executeTakeFirst();
+    return row?.action;
+  }
+
+  async sweep(before: Date): Promise<void> {
+    await this.db.deleteFrom('action_refs').where('created_at', '<', before.toISOString()).execute();
+  }
 }
 
 /** Finds the choice a typed text means: its key, or (if unambiguous) its label. */

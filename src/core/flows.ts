@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
 import type { Ctx } from './context.ts';
 import type { Markup } from './markup.ts';
-import type { Choice, Reply } from './types.ts';
+import type { Capabilities, Choice, Reply } from './types.ts';
 
 /** What a person did while a flow waits: typed text, pressed one of the flow's buttons, or submitted a form. */
 export type FlowInput =
@@ -28,6 +28,13 @@ export type Step<S> = { replies: Reply[]; state: S; typing?: boolean } | { repli
 export interface FlowDef<S = any> {
   name: string;
   access?: readonly Precondition[];
+  /**
+   * The flow reads typed text (a name, a date, a pasted agenda). A bot in a group does not get typed text
+   * (Telegram's privacy mode; Discord's message-content rules), so such a flow starts only in a private chat:
+   * asked for in a group, it is continued privately (a deep link, or a direct message). A function decides by
+   * what the platform can show (a flow that asks through a form where there are forms).
+   */
+  readsText?: boolean | ((caps: Capabilities) => boolean);
   /** How long an untouched conversation is kept (default one day). */
   ttlMs?: number;
   start(ctx: Ctx, args: string): Promise<Step<S>>;

@@ -114,7 +114,16 @@ export interface FileData {
  * platform can (Discord ephemeral); elsewhere they are sent as usual.
  */
 export type Reply =
-  | { kind: 'text'; text: Markup; choices?: Choice[][]; personal?: boolean; progressOf?: string }
+  /**
+   * `replace`: an answer to a pressed button that stands in for the message carrying it (a ticked box), edited in
+   * place where the platform can; sent as a new message elsewhere.
+   */
+  | { kind: 'text'; text: Markup; choices?: Choice[][]; personal?: boolean; progressOf?: string; replace?: boolean }
+  /**
+   * A short answer to a pressed button only its presser sees, without a message in the chat (Telegram's callback
+   * answer, a Discord ephemeral reply): a press that changes nothing, such as someone else's or an old button.
+   */
+  | { kind: 'toast'; text: Markup }
   | { kind: 'file'; file: FileData; caption?: Markup; personal?: boolean }
   | { kind: 'image'; file: FileData; caption?: Markup; personal?: boolean }
   /** A form to fill in; only sent to adapters with `forms`. `text` introduces it where it cannot open at once. */

@@ -23,7 +23,13 @@ describe('Telegram: the features, as a person on a phone uses them', () => {
     driver = await TelegramDriver.start(app);
     expect(text(await driver.say(101, '/eligibility'))).toContain('never names');
     await driver.press(101, 'A child / pupil');
-    await driver.press(101, 'Meals');
+    const before = driver.fake.messagesTo(101).filter((m) => m.kind !== 'edit').length;
+    // A tick edits the question in place: no new message per tick.
+    const ticked = await driver.press(101, 'Meals', 0);
+    expect(ticked.map((m) => m.kind)).toEqual(['edit']);
+    expect(ticked[0]!.plainText).toContain('What is needed');
+    expect(JSON.stringify(ticked[0]!.replyMarkup)).toContain('☑');
+    expect(driver.fake.messagesTo(101).filter((m) => m.kind !== 'edit')).toHaveLength(before);
     await driver.press(101, 'Done');
     const results = text(await driver.press(101, 'Show results now'));
     expect(results).toContain('Pumpurs');

@@ -4,6 +4,7 @@ import type { DialectName } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Recipient } from './audience.ts';
 import type { OutboxStatus, OutboxTable } from './tables.ts';
+import type { DeliveryStore } from './worker.ts';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -41,7 +42,7 @@ export async function enqueue(trx: Transaction<DB> | Kysely<DB>, runId: string, 
  * still holds the claim. A row that reached `sent` is never claimed again; a crash between send and record can
  * at most resend the rows that were claimed at that moment.
  */
-export class OutboxStore {
+export class OutboxStore implements DeliveryStore<OutboxRow> {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: DialectName,
@@ -91,6 +92,26 @@ export class OutboxStore {
       .where('id', '=', row.id)
       .where('claim_token', '=', row.claim_token)
       .execute();
+  }
+
+  /** Points a claimed row at the chat's new id and makes it due now; false if the run already has that address. */
+  async move(row: OutboxRow, chatId: string, now: Date): Promise<boolean> {
+    const taken = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('run_id', '=', row.run_id)
+      .where('platform', '=', row.platform)
+      .where('chat_id', '=', chatId)
+      .executeTakeFirst();
+    if (taken) return false;
+    const at = now.toISOString();
+    const r = await this.db
+      .updateTable('outbox')
+      .set({ chat_id: chatId, status: 'pending', next_attempt_at: at, claim_token: null, error: null, updated_at: at })
+      .where('id', '=', row.id)
+      .where('claim_token', '=', row.claim_token)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async cancelPending(runId: string, now: Date): Promise<number> {

@@ -16,6 +16,8 @@ export interface AnnouncementsOptions {
   limits?: Record<import('../../core/types.ts').Platform, PlatformLimits>;
   /** Real time for pacing sends (tests pass one that never waits). */
   timer?: Timer;
+  /** A limiter shared with other senders (notices); otherwise one of its own from `limits` and `timer`. */
+  limiter?: RateLimiter;
   concurrency?: number;
   leaseMs?: number;
   /** Least time between two edits of one progress message (platforms throttle edits). */
@@ -31,7 +33,9 @@ export interface AnnouncementsOptions {
 export class AnnouncementsService {
   readonly store: AnnouncementStore;
   readonly outbox: OutboxStore;
-  readonly worker: DeliveryWorker;
+  readonly worker: DeliveryWorker<OutboxRow>;
+  /** Paces every send the bot makes first on a platform: announcements and notices share it. */
+  readonly limiter: RateLimiter;
   private cron: ScheduledTask | undefined;
   private ticking: Promise<unknown> = Promise.resolve();
   private readonly dirty = new Set<string>();
@@ -47,13 +51,15 @@ export class AnnouncementsService {
   ) {
     this.store = new AnnouncementStore(deps.db);
     this.outbox = new OutboxStore(deps.db, deps.dialect);
+    this.limiter = options.limiter ?? new RateLimiter(options.limits, options.timer);
     this.worker = new DeliveryWorker({
       store: this.outbox,
       messenger: deps.messenger,
       clock: deps.clock,
       log: deps.log,
-      limiter: new RateLimiter(options.limits, options.timer),
+      limiter: this.limiter,
       render: (row) => this.render(row),
+      onMoved: (platform, from, to) => moveAudienceChat(deps, platform, from, to),
       onOutcome: (row, outcome) => {
         this.touch(row.run_id);
         for (const listener of this.outcomeListeners) listener(row, outcome);
@@ -191,11 +197,7 @@ export class AnnouncementsService {
       time: formatInstant(scheduledFor, a.report_language),
       hours: Math.round(this.deps.config.announceGraceMs / 3_600_000),
     });
-    try {
-      await this.deps.messenger.send(this.reportAddress(a), text(msg));
-    } catch (err) {
-      this.deps.log.warn({ err, announcement: a.id }, 'could not tell the coordinator about a missed run');
-    }
+    await this.deps.notices.toChat(this.reportAddress(a), [text(msg)], 'announcement_report');
   }
 
   /** A run changed: update its progress soon, not more often than the platform allows edits. */
@@ -257,10 +259,11 @@ export class AnnouncementsService {
       if (run.progress_message_id) {
         await this.deps.messenger.edit({ address: this.reportAddress(a), messageId: run.progress_message_id }, text(this.progressText(tr, a, counts, run.status)));
       }
-      await this.deps.messenger.send(this.reportAddress(a), text(report));
     } catch (err) {
-      this.deps.log.warn({ err, run: runId }, 'could not send the final report');
+      this.deps.log.warn({ err, run: runId }, 'could not show the final state in the progress message');
     }
+    // The report itself must reach the coordinator: it goes through the notice outbox, with its retries.
+    await this.deps.notices.toChat(this.reportAddress(a), [text(report)], 'announcement_report');
   }
 
   progressText(tr: ReturnType<FeatureDeps['i18n']['translator']>, a: AnnouncementRow, c: RunCounts, status: RunRow['status'] = 'running'): Markup {
@@ -310,6 +313,17 @@ export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<Anno
     replies.push({ kind: 'file', file: { name: a.file_name, mime: a.file_mime ?? 'application/octet-stream', data: new Uint8Array(a.file_data) } });
   }
   return replies;
+}
+
+/**
+ * A registered group that moved to a new id (Telegram upgrades a group to a supergroup): it stays an audience under
+ * the new id. If the new id was registered too, the old registration goes.
+ */
+export async function moveAudienceChat(deps: Pick<FeatureDeps, 'db' | 'log'>, platform: Address['platform'], from: string, to: string): Promise<void> {
+  const existing = await deps.db.selectFrom('audience_chats').select('id').where('platform', '=', platform).where('chat_id', '=', to).executeTakeFirst();
+  if (existing) await deps.db.deleteFrom('audience_chats').where('platform', '=', platform).where('chat_id', '=', from).execute();
+  else await deps.db.updateTable('audience_chats').set({ chat_id: to }).where('platform', '=', platform).where('chat_id', '=', from).execute();
+  deps.log.info({ platform, from, to }, 'audience chat moved to a new id');
 }
 
 /** The first line of an announcement, short, as plain text for reports. */

@@ -251,22 +251,11 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
     },
   ];
 
-  /** Sends one expert the reminder, in their language, trying their chats most recent first. */
-  const remind = async (personId: string, visit: Visit): Promise<boolean> => {
-    const tr = deps.i18n.translator(await deps.people.languageOf(personId));
-    const reply = text(tr.t('ideas:remind.message', { visit: visitLabel(tr, visit) }), [
-      [{ label: tr.plain('ideas:remind.button'), action: commandAction('ideas', visit.id) }],
-    ]);
-    for (const address of await deps.people.addressesOf(personId)) {
-      try {
-        await deps.messenger.send(address, reply);
-        return true;
-      } catch (err) {
-        deps.log.warn({ err, person: personId, platform: address.platform }, 'idea reminder not delivered');
-      }
-    }
-    return false;
-  };
+  /** Queues one expert's reminder, in their language, for their chats in order (the notice outbox retries it). */
+  const remind = (personId: string, visit: Visit): Promise<boolean> =>
+    deps.notices.toPerson(personId, 'idea_reminder', (tr) =>
+      text(tr.t('ideas:remind.message', { visit: visitLabel(tr, visit) }), [[{ label: tr.plain('ideas:remind.button'), action: commandAction('ideas', visit.id) }]]),
+    );
 
   return {
     name: 'ideas',

@@ -35,7 +35,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const { db, municipalities, i18n, log } = deps;
   const store = new VisitStore(db, municipalities);
   const rsvps = new RsvpService(db);
-  const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, messenger: deps.messenger, i18n, clock: deps.clock, log });
+  const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, notices: deps.notices, i18n, clock: deps.clock, log });
 
   // Shipped visits are upserted now; every read through a VisitStore waits for it.
   setVisitsLoading(
