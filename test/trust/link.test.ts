@@ -187,6 +187,7 @@ describe('/link: one person across platforms', () => {
     await dc.press('Join');
     expect(dc.text()).toContain('are now one');
     expect((await personOf('telegram:t1'))!.role).toBe('coordinator');
+    await app.notices.flush();
     const told = telegram.delivered.filter((d) => d.chatId === 't1').map((d) => d.text);
     expect(told).toEqual([expect.stringContaining('Your account is now joined with the Discord account @maris. Role: coordinator.')]);
   });

@@ -50,6 +50,7 @@ describe('restoring a backup taken during a broadcast sends nothing again silent
     app!.messenger.register(telegram);
     await app!.start([]);
     await app!.announcements.worker.drain();
+    await app!.notices.flush();
     // No member got anything; the coordinator got the question once.
     expect(telegram.delivered.filter((d) => d.chatId !== 'c1')).toEqual([]);
     const asked = telegram.to('c1').map((d) => d.text);

@@ -167,12 +167,7 @@ export function linkPart({ deps, audit, guesses }: LinkDeps): { commands: Comman
       }),
     );
     for (const address of await deps.people.addressesOf(ctx.person.id)) {
-      if (!creatorPlatforms.includes(address.platform)) continue;
-      try {
-        await deps.messenger.send(address, notice);
-      } catch (err) {
-        deps.log.warn({ err, platform: address.platform }, 'link notice not delivered');
-      }
+      if (creatorPlatforms.includes(address.platform)) await deps.notices.toChat(address, [notice], 'account_linked');
     }
   };
 

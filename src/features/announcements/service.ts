@@ -152,14 +152,8 @@ export class AnnouncementsService {
       const tr = this.deps.i18n.translator(a.report_language);
       const c = await this.outbox.counts(run.id);
       const body = tr.t('announcements:restore.paused', { title: headline(a.text), sent: c.sent, total: c.total, held: c.pending });
-      try {
-        await this.deps.messenger.send(
-          this.reportAddress(a),
-          text(body, [[{ label: tr.plain('announcements:restore.resume'), action: `ann:resume:${run.id}` }, { label: tr.plain('announcements:list.stop'), action: `ann:stop:${run.id}` }]]),
-        );
-      } catch (err) {
-        this.deps.log.warn({ err, run: run.id }, 'could not ask about a paused run');
-      }
+      const buttons = [[{ label: tr.plain('announcements:restore.resume'), action: `ann:resume:${run.id}` }, { label: tr.plain('announcements:list.stop'), action: `ann:stop:${run.id}` }]];
+      await this.deps.notices.toChat(this.reportAddress(a), [text(body, buttons)], 'announcement_report');
     }
   }
 
