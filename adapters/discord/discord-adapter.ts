@@ -17,6 +17,7 @@ import {
 } from 'discord.js';
 import type { Logger } from 'pino';
 import { type Adapter, type CommandMenus, DeliveryError, type DeliveryFailure, type IncomingHandler } from '../../src/core/adapter.ts';
+import { releaseFiles } from '../../src/core/files.ts';
 import { parseCommand } from '../../src/core/input.ts';
 import type { Address, Capabilities, Form, Incoming, Payload, Reply, SentRef, TextReply } from '../../src/core/types.ts';
 import { attachment, components, DISCORD_TEXT_LIMIT, markdownToMarkup, modal, splitForDiscord } from './render.ts';
@@ -190,6 +191,15 @@ export class DiscordAdapter implements Adapter {
     const incoming: Incoming = { identity: this.identity(interaction.user, interaction.locale), chat, payload, capabilities: this.capabilities };
     const ephemeral = inGuild;
     const work = this.handler.handle(incoming);
+    try {
+      await this.answer(interaction, work, ephemeral);
+    } finally {
+      await releaseFiles(await work.catch(() => []));
+    }
+  }
+
+  /** Answers at once when the core is quick, else defers and follows up; by direct message once the interaction expired. */
+  private async answer(interaction: Interaction, work: Promise<Reply[]>, ephemeral: boolean): Promise<void> {
     const quick = await Promise.race([work, sleep(this.options.deferAfterMs ?? 2000).then(() => undefined)]);
     if (!interaction.isRepliable()) return;
     try {
@@ -310,6 +320,7 @@ export class DiscordAdapter implements Adapter {
         this.options.log.warn({ err }, 'could not answer a direct message');
       }
     }
+    await releaseFiles(replies);
   }
 
   /** Sends to a person (a direct message, by user id) or to a registered channel. */

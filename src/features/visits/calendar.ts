@@ -2,7 +2,7 @@ import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import { ICalCalendar } from 'ical-generator';
 import { DateTime } from 'luxon';
 import { addDays, rigaDate, rigaTime, ZONE } from '../../core/time.ts';
-import type { FileData } from '../../core/types.ts';
+import type { MemoryFile } from '../../core/types.ts';
 import { effectiveEnd } from './format.ts';
 import type { AgendaItem, VisitWithAgenda } from './visit-store.ts';
 
@@ -110,7 +110,7 @@ export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number
   return { ics: cal.toString(), events };
 }
 
-export function calendarFile(v: VisitWithAgenda): FileData & { events: number } {
+export function calendarFile(v: VisitWithAgenda): MemoryFile & { events: number } {
   const { ics, events } = visitCalendar(v);
   return { name: calendarFileName(v), mime: 'text/calendar', data: new TextEncoder().encode(ics), events };
 }
