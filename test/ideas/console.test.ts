@@ -83,14 +83,15 @@ describe('five ideas through the console adapter (real processes, piped stdin)',
     expect(coordinator).toContain('1 saraksts no 1 pašvaldības · 5 idejas');
     expect(coordinator).toContain('vākšana slēgta. Saņemts 1 saraksts.');
     const files = [...coordinator.matchAll(/📎 (.+)/g)].map((m) => m[1]!.trim());
-    expect(files.map((f) => f.split('/').pop())).toEqual(['ideas-2031-03-12.png', 'ideas-2031-03-12.csv', 'ideas-2031-03-12.md']);
+    expect(files.map((f) => f.split('/').pop())).toEqual(['ideas-2031-03-12.png', 'ideas-2031-03-12.xlsx', 'ideas-2031-03-12.csv', 'ideas-2031-03-12.md']);
     for (const f of files) expect(existsSync(f)).toBe(true);
     const png = PNG.sync.read(readFileSync(files[0]!));
     expect(png.width).toBe(900);
-    const rows = parse(readFileSync(files[1]!), { bom: true, delimiter: ';', columns: true }) as Array<Record<string, string>>;
+    const rows = parse(readFileSync(files[2]!), { bom: true, delimiter: ';', columns: true }) as Array<Record<string, string>>;
     expect(rows.map((r) => r.Ideja)).toEqual(['Romu mediators skolā', 'Skolotāja palīgs sākumskolā', ...ideas.slice(2)]);
     expect(rows[0]!.Eksperts).toBe('console expert');
-    expect(readFileSync(files[2]!, 'utf8')).toContain('### console expert');
+    expect(readFileSync(files[3]!, 'utf8')).toContain('### console expert');
+    expect(readFileSync(files[1]!).subarray(0, 2).toString()).toBe('PK'); // a zip: the XLSX workbook
 
     const closed = run(dir, ['src/main.ts', '--as', 'expert'], `/ideas ${VISIT}\n`);
     expect(closed).toContain('ideju vākšana ir slēgta');
