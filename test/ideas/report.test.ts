@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileBytes } from '../../src/core/files.ts';
-import { barChartSvg } from '../../src/features/ideas/chart.ts';
+import { barChartSvg, PRINT_SCALE, renderBarChart } from '../../src/features/ideas/chart.ts';
 import { DISCORD_CAPS, testApp, TestUser } from '../helpers/harness.ts';
 import { insertVisit, numbered } from './helpers.ts';
 
@@ -121,6 +121,22 @@ describe('/ideas_report and /ideas_summary', () => {
     expect(svg).toContain('A &amp; &lt;B&gt;');
     expect(svg).toContain('Kultūra &lt;x&gt;');
     expect(svg).toMatch(/^<svg /);
+  });
+
+  it('wraps a long visit name in the chart title instead of cutting it, and draws the same chart at print resolution', async () => {
+    const title = 'Piecu ideju kopsavilkums · Reģionālo ekspertu tīkla romu integrācijas jautājumos pieredzes apmaiņas vizīte Rēzeknes novada Maltā, 2031. gada 12. marts';
+    const chart = { title, subtitle: '3 saraksti no 2 pašvaldībām · 15 idejas', bars: [{ label: 'Izglītība', value: 3 }] };
+    const svg = barChartSvg(chart);
+    const lines = [...svg.matchAll(/<text x="24" y="\d+" font-size="22" font-weight="bold" fill="#111">([^<]*)<\/text>/g)].map((m) => m[1]!);
+    expect(lines.length).toBeGreaterThan(1);
+    // Every word of the title is drawn, none cut, each line short enough for the width.
+    expect(lines.join(' ')).toBe(title);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(62);
+    const small = PNG.sync.read(Buffer.from(await renderBarChart(chart)));
+    const print = PNG.sync.read(Buffer.from(await renderBarChart(chart, PRINT_SCALE)));
+    expect(small.width).toBe(900);
+    expect(print.width).toBe(900 * PRINT_SCALE);
+    expect(print.height).toBe(small.height * PRINT_SCALE);
   });
 
   it('says so when a visit has no lists, offering the visits that have', async () => {
