@@ -16,6 +16,7 @@ import type { FeatureDeps } from './features/deps.ts';
 import { ideasFeature } from './features/ideas/index.ts';
 import { peopleFeature } from './features/people/index.ts';
 import { programmesFeature } from './features/programmes/index.ts';
+import { reportsFeature } from './features/reports/index.ts';
 import { visitsFeature } from './features/visits/index.ts';
 import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
@@ -95,6 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
   registry.add(ideasFeature(deps));
+  registry.add(reportsFeature(deps));
   const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements });
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);

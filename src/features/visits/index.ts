@@ -10,6 +10,7 @@ import { loadVisitData } from './data-loader.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
 import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
+import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
 import { isRsvpAnswer, RSVP_ANSWERS, RsvpService } from './rsvp.ts';
 import type { RsvpAnswer } from './tables.ts';
 import { setVisitsLoading, type Visit, VisitStore, type VisitWithAgenda } from './visit-store.ts';
@@ -141,7 +142,9 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       lines.push('' as Markup, markup`<b>${ctx.tr.t(`visits:rsvps.group_${a}`, { n: group.length })}</b>`);
       for (const e of group) {
         const m = municipalities.get(e.municipality);
-        lines.push(m ? markup`• ${esc(e.name)} (${esc(m.name)})` : markup`• ${esc(e.name)}`);
+        const who = m ? markup`• ${esc(e.name)} (${esc(m.name)})` : markup`• ${esc(e.name)}`;
+        const where = e.institution ? markup` · ${esc(e.institution)}` : ('' as Markup);
+        lines.push(markup`${who}${where}${e.listed ? ('' as Markup) : markup` · ${ctx.tr.t('visits:rsvps.not_listed')}`}`);
       }
     }
     return [text(join(lines))];
@@ -158,7 +161,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
           : ctx.tr.t('visits:rsvp.reminders_off'),
       );
     }
-    return [
+    const replies: Reply[] = [
       text(join(lines), [
         await rsvpRow(ctx, v),
         [
@@ -167,6 +170,22 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
         ],
       ]),
     ];
+    // Asked once per visit, on the first "going" or "maybe": the report names only those who said yes here.
+    if (a !== 'no' && (await rsvps.listingOf(v.id, ctx.person.id))?.listed === null) replies.push(listingQuestion(ctx, v));
+    return replies;
+  };
+
+  const listingQuestion = (ctx: Ctx, v: Visit): Reply =>
+    text(ctx.tr.t('visits:listing.ask', { place: v.place }), [
+      [{ label: ctx.tr.plain('visits:listing.yes'), action: `visits:listed:${v.id}:1` }],
+      [{ label: ctx.tr.plain('visits:listing.no'), action: `visits:listed:${v.id}:0` }],
+    ]);
+
+  const setListed = async (ctx: Ctx, v: VisitWithAgenda, value: string | undefined): Promise<Reply[]> => {
+    const listed = value === '1';
+    if (!(await rsvps.setListed(v.id, ctx.person.id, listed))) return [text(ctx.tr.t('visits:listing.no_rsvp'), [await rsvpRow(ctx, v)])];
+    const said = text(ctx.tr.t(listed ? 'visits:listing.listed' : 'visits:listing.counted'));
+    return [said, ...(await ctx.startFlow(INSTITUTION_FLOW, v.id))];
   };
 
   const setReminders = async (ctx: Ctx, on: boolean): Promise<Reply[]> => {
@@ -202,6 +221,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
         content: i18n.translator('lv'),
         ...(options.onPublished ? { onPublished: options.onPublished } : {}),
       }),
+      institutionFlow(rsvps),
     ],
     commands: [
       { name: 'visits', access: [anyone], description: 'visits:commands.visits', handle: (ctx) => listVisits(ctx) },
@@ -250,6 +270,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       },
       { id: 'visits:ics', access: [anyone], handle: byId(calendarReply) },
       { id: 'visits:rsvps', access: [staff], handle: byId(rsvpReport) },
+      { id: 'visits:listed', access: [members], handle: byId(async (ctx, v, [value]) => setListed(ctx, v, value)) },
       { id: 'visits:reminders', access: [members], handle: async (ctx, [on]) => setReminders(ctx, on !== 'off') },
     ],
     menu: [
@@ -269,16 +290,27 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
 function visitsPersonalData(): PersonalData {
   return {
     async export(personId, db) {
-      const rsvps = await db.selectFrom('visit_rsvps').select(['visit_id', 'answer', 'updated_at']).where('person_id', '=', personId).execute();
+      const rsvps = (await db.selectFrom('visit_rsvps').select(['visit_id', 'answer', 'updated_at', 'listed', 'institution']).where('person_id', '=', personId).execute()).map(
+        (r) => ({ visit_id: r.visit_id, answer: r.answer, updated_at: r.updated_at, namedInParticipantList: r.listed === null ? null : r.listed === 1, institution: r.institution }),
+      );
+      const feed = await db.selectFrom('calendar_feeds').select(['created_at', 'last_used_at']).where('person_id', '=', personId).executeTakeFirst();
       const reminders = await db.selectFrom('visit_reminders').select(['visit_id', 'kind', 'due_at', 'status']).where('person_id', '=', personId).execute();
       const prefs = await db.selectFrom('visit_reminder_prefs').select(['enabled', 'updated_at']).where('person_id', '=', personId).executeTakeFirst();
       const created = await db.selectFrom('visits').select(['id', 'title']).where('created_by', '=', personId).execute();
-      return { rsvps, reminders, reminderSetting: prefs ? { on: prefs.enabled === 1, updatedAt: prefs.updated_at } : null, visitsCreated: created };
+      return {
+        rsvps,
+        reminders,
+        reminderSetting: prefs ? { on: prefs.enabled === 1, updatedAt: prefs.updated_at } : null,
+        visitsCreated: created,
+        // The feed's token is not kept (only its hash): what is stored is that one exists, and since when.
+        calendarFeed: feed ? { createdAt: feed.created_at, lastUsedAt: feed.last_used_at } : null,
+      };
     },
     async erase(personId, db) {
       await db.deleteFrom('visit_rsvps').where('person_id', '=', personId).execute();
       await db.deleteFrom('visit_reminders').where('person_id', '=', personId).execute();
       await db.deleteFrom('visit_reminder_prefs').where('person_id', '=', personId).execute();
+      await db.deleteFrom('calendar_feeds').where('person_id', '=', personId).execute();
       await db.updateTable('visits').set({ created_by: null }).where('created_by', '=', personId).execute();
     },
     async merge(fromId, intoId, db) {
@@ -311,6 +343,10 @@ function visitsPersonalData(): PersonalData {
         await db.deleteFrom('visit_reminder_prefs').where('person_id', '=', fromId).execute();
       }
       await db.updateTable('visits').set({ created_by: intoId }).where('created_by', '=', fromId).execute();
+      // One feed per person: the linked account's address stops working unless it is the only one.
+      const intoFeed = await db.selectFrom('calendar_feeds').select('token_hash').where('person_id', '=', intoId).executeTakeFirst();
+      if (intoFeed) await db.deleteFrom('calendar_feeds').where('person_id', '=', fromId).execute();
+      else await db.updateTable('calendar_feeds').set({ person_id: intoId }).where('person_id', '=', fromId).execute();
     },
   };
 }
