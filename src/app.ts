@@ -152,7 +152,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     health,
     httpPort: () => http?.port,
     async start(list) {
-      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log });
+      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
       adapters = list;
       for (const adapter of adapters) {
         messenger.register(adapter);

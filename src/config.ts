@@ -42,6 +42,7 @@ const Env = z.object({
   LOG_FILE: optional,
   CONSOLE_FILES_DIR: optional,
   HTTP_PORT: int(0, 65535, 0),
+  PUBLIC_URL: url('the address people reach HTTP_PORT at from outside, e.g. https://bot.example.lv (calendar feeds)'),
   ANNOUNCE_GRACE_HOURS: int(0, 24 * 14, 6),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
 });
@@ -60,6 +61,8 @@ export interface Config {
   consoleFilesDir: string;
   /** Port for /healthz and /metrics; 0 means no HTTP server for them. */
   httpPort: number;
+  /** Where people reach the HTTP server (calendar feed links); without it, http://localhost:HTTP_PORT. */
+  publicUrl?: string;
   announceGraceMs: number;
   /** How long a delivery claimed by a worker that stopped answering waits before another worker takes it. */
   outboxLeaseMs: number;
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     log: { ...(e.LOG_LEVEL ? { level: e.LOG_LEVEL } : {}), ...(e.LOG_FILE ? { file: e.LOG_FILE } : {}) },
     consoleFilesDir: e.CONSOLE_FILES_DIR ?? 'data/console-files',
     httpPort: e.HTTP_PORT,
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
   };

@@ -2,11 +2,12 @@ import { anyone, checkAll, members, type Precondition, staff } from '../../core/
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { commandAction, type Feature, type PersonalData } from '../../core/router.ts';
-import { rigaDate } from '../../core/time.ts';
+import { formatInstant, rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { calendarFile } from './calendar.ts';
 import { loadVisitData } from './data-loader.ts';
+import { CalendarFeeds, feedRoute, feedUrl } from './feed.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
 import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
@@ -36,6 +37,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const { db, municipalities, i18n, log } = deps;
   const store = new VisitStore(db, municipalities);
   const rsvps = new RsvpService(db);
+  const feeds = new CalendarFeeds(db);
   const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, messenger: deps.messenger, i18n, clock: deps.clock, log });
 
   // Shipped visits are upserted now; every read through a VisitStore waits for it.
@@ -129,6 +131,32 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     const { events, ...file } = calendarFile(v);
     return [{ kind: 'file', file, caption: ctx.tr.t('visits:calendar.caption', { count: events, place: v.place, dates: visitDates(v, ctx.tr) }) }];
   };
+
+  const base = () => deps.config.publicUrl ?? (deps.config.httpPort > 0 ? `http://localhost:${deps.config.httpPort}` : undefined);
+
+  /** `/calendar`: the subscription address (made now, or said to exist), with buttons for a new one and to stop. */
+  const feedReplies = async (ctx: Ctx): Promise<Reply[]> => {
+    if (!base()) return [text(ctx.tr.t('visits:feed.off_here'))];
+    if (ctx.incoming.chat.kind !== 'private' && !ctx.caps.privateInGroups) return [text(ctx.tr.t('visits:feed.private_only'))];
+    const existing = await feeds.status(ctx.person.id);
+    if (!existing) return newFeed(ctx);
+    return [
+      text(ctx.tr.t('visits:feed.exists', { date: formatInstant(new Date(existing.createdAt), ctx.tr.lng) }), [
+        [{ label: ctx.tr.plain('visits:feed.button_new'), action: commandAction('calendar', 'new') }],
+        [{ label: ctx.tr.plain('visits:feed.button_off'), action: commandAction('calendar', 'off') }],
+      ]),
+    ];
+  };
+
+  const newFeed = async (ctx: Ctx): Promise<Reply[]> => {
+    const b = base();
+    if (!b) return [text(ctx.tr.t('visits:feed.off_here'))];
+    if (ctx.incoming.chat.kind !== 'private' && !ctx.caps.privateInGroups) return [text(ctx.tr.t('visits:feed.private_only'))];
+    const url = feedUrl(b, await feeds.create(ctx.person.id, ctx.now));
+    return [{ kind: 'text', personal: true, text: ctx.tr.t('visits:feed.made', { url }), choices: [[{ label: ctx.tr.plain('visits:feed.button_off'), action: commandAction('calendar', 'off') }]] }];
+  };
+
+  const revokeFeed = async (ctx: Ctx): Promise<Reply[]> => [text(ctx.tr.t((await feeds.revoke(ctx.person.id)) ? 'visits:feed.revoked' : 'visits:feed.none'))];
 
   const rsvpReport = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
     const entries = await rsvps.list(v.id);
@@ -226,7 +254,19 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     commands: [
       { name: 'visits', access: [anyone], description: 'visits:commands.visits', handle: (ctx) => listVisits(ctx) },
       { name: 'agenda', access: [anyone], description: 'visits:commands.agenda', arg: visitArg, handle: withVisit('agenda', agendaReplies) },
-      { name: 'calendar', access: [anyone], description: 'visits:commands.calendar', arg: visitArg, handle: withVisit('calendar', calendarReply) },
+      {
+        name: 'calendar',
+        access: [anyone],
+        description: 'visits:commands.calendar',
+        arg: { name: 'visit', description: 'visits:commands.calendar_arg' },
+        async handle(ctx, args) {
+          const a = args.trim().toLowerCase();
+          if (!a) return feedReplies(ctx);
+          if (['off', 'izslēgt', 'izslegt', 'выкл'].includes(a)) return revokeFeed(ctx);
+          if (['new', 'jauna', 'jauns', 'новая', 'новый'].includes(a)) return newFeed(ctx);
+          return withVisit('calendar', calendarReply)(ctx, args);
+        },
+      },
       { name: 'rsvps', access: [staff], description: 'visits:commands.rsvps', arg: visitArg, handle: withVisit('rsvps', rsvpReport) },
       {
         name: 'reminders',
@@ -278,6 +318,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       { label: 'visits:menu.agenda', command: 'agenda', order: 35 },
     ],
     personalData: visitsPersonalData(),
+    http: [feedRoute(feeds, store, () => deps.clock.now(), i18n.translator('lv').plain('visits:feed.calendar_name'))],
     start: () => reminders.start(),
     stop: () => reminders.stop(),
   };
