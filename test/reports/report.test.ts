@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +125,26 @@ describe('/report', () => {
     expect(text).not.toContain('Juris Slepenais');
     expect(annex2).toContain('1 more participant did not agree to be named');
     expect(text).toContain('No idea lists were sent for this visit.');
+
+    // The answers and the participant list as a workbook, read back cell by cell.
+    await coordinator.send('/language lv');
+    await coordinator.send('/rsvps 2031-03-12');
+    await coordinator.press(/Excel/);
+    const xlsx = coordinator.files()[0]!;
+    expect(xlsx.file.name).toBe('participants-2031-03-12.xlsx');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await fileBytes(xlsx.file)).buffer as ArrayBuffer);
+    expect(book.worksheets.map((w) => w.name)).toEqual(['Atbildes', 'Dalībnieku saraksts']);
+    const answers = book.getWorksheet('Atbildes')!;
+    expect(answers.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(answers.autoFilter).toBe('A1:F4');
+    const rows = [2, 3, 4].map((r) => answers.getRow(r).values);
+    expect(rows).toContainEqual([undefined, 'Ilze Bērziņa', 'Talsu novads', 'Talsu novada Sociālais dienests', 'Piedalīšos', 'jā', new Date('2031-03-01T11:00:00.000Z')]);
+    expect(rows).toContainEqual([undefined, 'Juris Slepenais', 'Daugavpils', 'Daugavpils sociālais dienests', 'Piedalīšos', 'nē', new Date('2031-03-01T11:00:00.000Z')]);
+    expect(answers.getCell('F2').numFmt).toBe('yyyy-mm-dd hh:mm');
+    const list = book.getWorksheet('Dalībnieku saraksts')!;
+    expect(list.rowCount).toBe(2);
+    expect(list.getRow(2).values).toEqual([undefined, 'Ilze Bērziņa', 'Talsu novada Sociālais dienests', 'Talsu novads']);
 
     // The consent is in /mydata and goes with /forget.
     await ilze.send('/mydata');

@@ -259,9 +259,9 @@ const XLSX_COLUMNS: Record<(typeof IDEA_COLUMNS)[number], Omit<SheetColumn, 'hea
  * The workbook: a sheet of ideas (one row per idea, as the CSV, with real numbers and dates) and a sheet of counts,
  * ideas per theme (rows) and municipality (columns), with the number of lists and ideas per municipality below.
  */
-function xlsxSink(path: string, ctx: ExportContext): ListSink {
+async function xlsxSink(path: string, ctx: ExportContext): Promise<ListSink> {
   const { tr } = ctx;
-  const book = new StreamingWorkbook(path, ctx.now);
+  const book = await StreamingWorkbook.open(path, ctx.now);
   const ideasSheet = book.sheet(
     tr.plain('ideas:export.sheet_ideas'),
     IDEA_COLUMNS.map((c) => ({ header: tr.plain(`ideas:export.columns.${c}`), ...XLSX_COLUMNS[c] })),
@@ -367,7 +367,7 @@ export async function writeIdeaExports(store: IdeaStore, visitId: string, baseNa
     sinks.push(markdown);
     await csv.start();
     await markdown.start();
-    sinks.push(xlsxSink(paths.xlsx, ctx));
+    sinks.push(await xlsxSink(paths.xlsx, ctx));
     for (let i = 0; i < sorted.length; i += EXPORT_BATCH) {
       const batch = await store.readLists(sorted.slice(i, i + EXPORT_BATCH));
       for (const sink of sinks) await sink.lists(batch);

@@ -12,7 +12,6 @@ import { Themes } from '../ideas/themes.ts';
 import { formatName, visitDates } from '../visits/format.ts';
 import { RsvpService } from '../visits/rsvp.ts';
 import { type Visit, VisitStore } from '../visits/visit-store.ts';
-import { meetingReportDocx } from './meeting-report.ts';
 
 export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -59,6 +58,8 @@ export function reportsFeature(deps: FeatureDeps, options: { themes?: Themes } =
       const size = barChartSize(chart);
       ideaPart = { summary, lists, chart: { png: await renderBarChart(chart, PRINT_SCALE), ...size } };
     }
+    // docx is loaded on first use, like exceljs: most runs of the bot never make a report.
+    const { meetingReportDocx } = await import('./meeting-report.ts');
     const data = await meetingReportDocx({
       tr,
       visit,

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 
 /** How a column shows its values: a date with time, a whole number, wrapped long text, or plain text. */
 export type ColumnKind = 'text' | 'wrap' | 'number' | 'datetime';
@@ -38,8 +38,14 @@ const DATETIME_FORMAT = 'yyyy-mm-dd hh:mm';
 export class StreamingWorkbook {
   private readonly wb: ExcelJS.stream.xlsx.WorkbookWriter;
 
-  constructor(path: string, created: Date) {
-    this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  /** exceljs is loaded on first use: it takes longer to load than the rest of the bot, and most runs never export. */
+  static async open(path: string, created: Date): Promise<StreamingWorkbook> {
+    const { default: excel } = await import('exceljs');
+    return new StreamingWorkbook(new excel.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false }), created);
+  }
+
+  private constructor(writer: ExcelJS.stream.xlsx.WorkbookWriter, created: Date) {
+    this.wb = writer;
     this.wb.creator = 'Roma network bot';
     this.wb.created = created;
     // exceljs hands each part to the zip through a buffer that never says "wait", so a big sheet piles up in memory

@@ -1,4 +1,4 @@
-import { anyone, checkAll, members, type Precondition, staff } from '../../core/access.ts';
+import { anyone, checkAll, members, type Precondition, privateChat, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { commandAction, type Feature, type PersonalData } from '../../core/router.ts';
@@ -13,6 +13,7 @@ import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates } fro
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
 import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
 import { isRsvpAnswer, RSVP_ANSWERS, RsvpService } from './rsvp.ts';
+import { rsvpWorkbook } from './rsvp-export.ts';
 import type { RsvpAnswer } from './tables.ts';
 import { setVisitsLoading, type Visit, VisitStore, type VisitWithAgenda } from './visit-store.ts';
 
@@ -175,7 +176,16 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
         lines.push(markup`${who}${where}${e.listed ? ('' as Markup) : markup` · ${ctx.tr.t('visits:rsvps.not_listed')}`}`);
       }
     }
-    return [text(join(lines))];
+    const buttons = ctx.caps.files ? [[{ label: ctx.tr.plain('visits:buttons.rsvps_xlsx'), action: `visits:rsvps_xlsx:${v.id}` }]] : [];
+    return [text(join(lines), buttons)];
+  };
+
+  /** The answers and the participant list as a workbook: names, so only to coordinators in a private chat. */
+  const rsvpExport = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
+    if (!ctx.caps.files) return [text(ctx.tr.t('visits:export.no_files'))];
+    const entries = await rsvps.list(v.id);
+    const file = await rsvpWorkbook(entries, `participants-${v.starts_on}`, ctx.tr, municipalities, ctx.now);
+    return [{ kind: 'file', file, caption: ctx.tr.t('visits:export.caption', { place: v.place, dates: visitDates(v, ctx.tr), count: entries.length }) }];
   };
 
   const answer = async (ctx: Ctx, v: VisitWithAgenda, a: RsvpAnswer): Promise<Reply[]> => {
@@ -310,6 +320,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       },
       { id: 'visits:ics', access: [anyone], handle: byId(calendarReply) },
       { id: 'visits:rsvps', access: [staff], handle: byId(rsvpReport) },
+      { id: 'visits:rsvps_xlsx', access: [staff, privateChat], handle: byId(rsvpExport) },
       { id: 'visits:listed', access: [members], handle: byId(async (ctx, v, [value]) => setListed(ctx, v, value)) },
       { id: 'visits:reminders', access: [members], handle: async (ctx, [on]) => setReminders(ctx, on !== 'off') },
     ],
