@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
@@ -14,7 +14,7 @@ function run(dir: string, args: string[], input = '') {
     cwd: ROOT,
     input,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: testDatabaseUrl(dir), CONSOLE_FILES_DIR: join(dir, 'files') },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: testDatabaseUrl(dir), CONSOLE_FILES_DIR: join(dir, 'files'), TMPDIR: join(dir, 'tmp') },
     timeout: 60_000,
   });
   expect(result.status, result.stderr).toBe(0);
@@ -92,6 +92,8 @@ describe('five ideas through the console adapter (real processes, piped stdin)',
     expect(rows[0]!.Eksperts).toBe('console expert');
     expect(readFileSync(files[3]!, 'utf8')).toContain('### console expert');
     expect(readFileSync(files[1]!).subarray(0, 2).toString()).toBe('PK'); // a zip: the XLSX workbook
+    // The exports were written to temporary files, which are gone once saved where the console keeps files.
+    expect(readdirSync(join(dir, 'tmp', 'roma-network-bot'))).toEqual([]);
 
     const closed = run(dir, ['src/main.ts', '--as', 'expert'], `/ideas ${VISIT}\n`);
     expect(closed).toContain('ideju vākšana ir slēgta');

@@ -6,7 +6,7 @@ import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileBytes } from '../../src/core/files.ts';
-import { CONSOLE_CAPS, tempDir, testApp, TestUser } from '../helpers/harness.ts';
+import { CONSOLE_CAPS, tempDir, testApp, testDatabaseUrl, TestUser } from '../helpers/harness.ts';
 import { FIVE_LV, insertVisit, numbered } from '../ideas/helpers.ts';
 
 let app: Awaited<ReturnType<typeof testApp>> | undefined;
@@ -152,6 +152,24 @@ describe('/report', () => {
     expect(JSON.stringify(mydata)).toContain('"namedInParticipantList":true');
     expect(JSON.stringify(mydata)).toContain('Talsu novada Sociālais dienests');
   });
+
+  it('works in the console: /report 2021-05-27 saves a DOCX whose Annex 1 is the meeting agenda', async () => {
+    const dir = tempDir('report-console-');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--as', 'coordinator'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      input: `/report ${MEETING}\n`,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: testDatabaseUrl(dir), CONSOLE_FILES_DIR: join(dir, 'files'), TMPDIR: dir },
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const path = /📎 (.+\.docx)/.exec(result.stdout)?.[1];
+    expect(path, result.stdout).toBeDefined();
+    const { text } = await docxParts(new Uint8Array(readFileSync(path!.trim())));
+    const annex1 = text.slice(text.indexOf('Pielikums Nr. 1'));
+    expect(annex1).toMatch(/12:45\tDalībnieku pievienošanās/);
+    expect(annex1).toMatch(/15:45\tNoslēgums/);
+  }, 90_000);
 
   it('is for coordinators in a private chat only', async () => {
     app = await testApp({ now: '2021-05-28T09:00:00Z' });
