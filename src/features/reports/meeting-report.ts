@@ -76,7 +76,12 @@ export async function meetingReportDocx(data: MeetingReportData): Promise<Uint8A
     const byMunicipality = countBy(data.participants, (p) => muniName(p.municipality));
     const byInstitution = countBy(data.participants, (p) => p.institution ?? t('institution_unknown'));
     children.push(
-      para(t('participants_intro', { count: data.participants.length, municipalities: byMunicipality.length })),
+      para(
+        t('participants_intro', {
+          participants: tr.plain('reports:count.participants', { count: data.participants.length }),
+          municipalities: tr.plain('ideas:count.from_municipalities', { count: byMunicipality.length }),
+        }),
+      ),
       heading(t('by_municipality'), HeadingLevel.HEADING_2),
       table([[t('municipality'), t('count')], ...byMunicipality.map(([k, n]) => [k, String(n)])], [75, 25], true),
       heading(t('by_institution'), HeadingLevel.HEADING_2),
@@ -92,7 +97,13 @@ export async function meetingReportDocx(data: MeetingReportData): Promise<Uint8A
   } else {
     const { summary, lists, chart } = data.ideas;
     children.push(
-      para(t('ideas_intro', { lists: summary.lists, municipalities: summary.municipalities.length, ideas: summary.ideas })),
+      para(
+        t('ideas_intro', {
+          lists: tr.plain('ideas:count.lists', { count: summary.lists }),
+          municipalities: tr.plain('ideas:count.from_municipalities', { count: summary.municipalities.length }),
+          ideas: tr.plain('ideas:count.ideas', { count: summary.ideas }),
+        }),
+      ),
       table(
         [
           [t('theme_no'), t('theme'), t('count')],
