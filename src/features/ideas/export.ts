@@ -346,7 +346,7 @@ export interface IdeaExport {
 }
 
 /** Lists whose ideas are read and written at a time: big enough to be quick, small enough to keep memory flat. */
-const EXPORT_BATCH = 100;
+const EXPORT_BATCH = 50;
 
 /**
  * Every current list of a visit as CSV (for tools), Markdown (for the report) and XLSX (for people), written as

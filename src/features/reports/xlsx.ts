@@ -26,7 +26,7 @@ class PartStream extends PassThrough {
 }
 
 /** Bytes of a sheet's XML written ahead of the compressor before the writer waits for it. */
-const PART_BUFFER = 256 * 1024;
+const PART_BUFFER = 64 * 1024;
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEDE7E1' } };
 const DATETIME_FORMAT = 'yyyy-mm-dd hh:mm';
