@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
@@ -156,7 +157,7 @@ class TextSink {
 /** Characters gathered before they are written. */
 const TEXT_CHUNK = 16_384;
 
-/** Lists written per batch: the export reads the ideas of a few hundred lists at a time and hands them to each. */
+/** Lists written per batch: the export reads the ideas of a few dozen lists at a time and hands them to each file. */
 interface ListSink {
   lists(batch: readonly ExportList[]): Promise<void>;
   close(): Promise<void>;
@@ -332,7 +333,7 @@ async function xlsxSink(path: string, ctx: ExportContext): Promise<ListSink> {
       await book.close();
     },
     destroy() {
-      // The workbook's file is removed with its folder by the caller.
+      // Nothing to stop: the workbook writes only when handed rows, and its file goes with its folder.
     },
   };
 }
@@ -375,7 +376,7 @@ export async function writeIdeaExports(store: IdeaStore, visitId: string, baseNa
     for (const sink of sinks) await sink.close();
   } catch (err) {
     for (const sink of sinks) sink.destroy();
-    await Promise.all(Object.values(paths).map((p) => rm(p, { force: true })));
+    await Promise.all(Object.values(paths).map((p) => rm(dirname(p), { recursive: true, force: true })));
     throw err;
   }
   const file = (path: string, name: string, mime: string): DiskFile => ({ name, mime, path, temporary: true });

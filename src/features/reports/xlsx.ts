@@ -109,7 +109,7 @@ export class SheetWriter {
   ) {}
 
   row(values: readonly Cell[], style?: { bold?: boolean }): void {
-    const row = this.ws.addRow(values.map((v) => (typeof v === 'string' ? formulaSafe(v) : v)));
+    const row = this.ws.addRow(values.map((v) => (typeof v === 'string' ? xmlSafe(v) : v)));
     const styles = style?.bold ? BOLD : STYLES;
     for (let i = 0; i < this.kinds.length; i++) row.getCell(i + 1).style = styles[this.kinds[i]!];
     row.commit();
@@ -133,8 +133,7 @@ export class SheetWriter {
  * exceljs writes a string as text, never as a formula, so what experts typed stays what they typed; only the
  * characters XML cannot carry (control characters other than tab and line breaks) are dropped.
  */
-function formulaSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
+function xmlSafe(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 }
 
