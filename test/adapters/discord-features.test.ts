@@ -55,11 +55,20 @@ describe('Discord: the features, as a member uses them', () => {
     expect(text(await driver.press(U(7), /No, only count me/))).toContain('Which institution do you attend this meeting for?');
     expect(text(await driver.press(U(7), 'Skip'))).toContain('without an institution');
 
+    // Writing a file can take longer than Discord's first answer waits (the answer is deferred, then followed up).
+    const attached = async () => {
+      const d = driver!;
+      const i = d.lastInteraction(U(8))!;
+      await d.fake.waitFor(() => d.fake.responsesTo(i).some((r) => r.attachments.length > 0), 30_000);
+      return d.fake.responsesTo(i).flatMap((r) => r.attachments);
+    };
     await driver.slash(U(8), 'rsvps', { visit: '2031-03-12' });
-    const sheet = (await driver.press(U(8), /Excel/)).flatMap((r) => r.attachments);
+    await driver.press(U(8), /Excel/);
+    const sheet = await attached();
     expect(sheet.map((a) => a.filename)).toEqual(['participants-2031-03-12.xlsx']);
     expect(sheet[0]!.bytes.subarray(0, 2).toString()).toBe('PK');
-    const report = (await driver.slash(U(8), 'report', { visit: '2031-03-12' })).flatMap((r) => r.attachments);
+    await driver.slash(U(8), 'report', { visit: '2031-03-12' });
+    const report = await attached();
     expect(report.map((a) => a.filename)).toEqual(['report-2031-03-12.docx']);
   });
 

@@ -62,7 +62,7 @@ describe('Telegram: the features, as a person on a phone uses them', () => {
     await driver.say(104, '/ideas');
     await driver.say(104, ['Romu mediators skolā', 'Skolotāja palīgs sākumskolā', 'Vecāku skola romu ģimenēm', 'Romu jauniešu klubs', 'Izmantot ESF atbalstu'].map((t, i) => `${i + 1}. ${t}`).join('\n'));
     await driver.press(104, 'Saglabāt');
-    const exported = await driver.say(105, '/ideas_export 2031-03-12');
+    const exported = await driver.say(105, '/ideas_export 2031-03-12', { expect: 3 });
     const docs = exported.filter((m) => m.kind === 'document').flatMap((m) => m.files);
     expect(docs.map((f) => f.fileName)).toEqual(['ideas-2031-03-12.xlsx', 'ideas-2031-03-12.csv', 'ideas-2031-03-12.md']);
     expect(docs[0]!.bytes.subarray(0, 2).toString()).toBe('PK');
