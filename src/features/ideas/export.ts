@@ -351,27 +351,34 @@ const EXPORT_BATCH = 50;
 
 /**
  * Every current list of a visit as CSV (for tools), Markdown (for the report) and XLSX (for people), written as
- * streams to temporary files in one pass: the lists are sorted by their heads (municipality, author, time), then
- * their ideas are read a batch at a time, written to all three, and let go. Undefined when there are no lists.
+ * streams to temporary files in one pass: municipality by municipality, the lists' heads are sorted (author, time),
+ * then their ideas are read a batch at a time, written to all three, and let go. Undefined when there are no lists.
  */
 export async function writeIdeaExports(store: IdeaStore, visitId: string, baseName: string, ctx: ExportContext): Promise<IdeaExport | undefined> {
-  const heads = await store.exportHeads(visitId);
-  if (!heads.length) return undefined;
-  const sorted = sortForExport(heads, ctx);
+  const lists = await store.countLists(visitId);
+  if (!lists) return undefined;
+  // Municipality by municipality, in the order sortForExport puts them: only one municipality's heads are held.
+  const municipalities = sortForExport(
+    (await store.listMunicipalities(visitId)).map((municipality) => ({ municipality, author: null, submittedAt: '' })),
+    ctx,
+  ).map((m) => m.municipality);
   const ideas = await store.countCurrentIdeas(visitId);
   const paths = { csv: await tempFilePath(`${baseName}.csv`), markdown: await tempFilePath(`${baseName}.md`), xlsx: await tempFilePath(`${baseName}.xlsx`) };
   const sinks: ListSink[] = [];
   try {
     const csv = csvSink(await TextSink.open(paths.csv), ctx);
     sinks.push(csv);
-    const markdown = markdownSink(await TextSink.open(paths.markdown), ctx, { lists: heads.length, ideas });
+    const markdown = markdownSink(await TextSink.open(paths.markdown), ctx, { lists, ideas });
     sinks.push(markdown);
     await csv.start();
     await markdown.start();
     sinks.push(await xlsxSink(paths.xlsx, ctx));
-    for (let i = 0; i < sorted.length; i += EXPORT_BATCH) {
-      const batch = await store.readLists(sorted.slice(i, i + EXPORT_BATCH));
-      for (const sink of sinks) await sink.lists(batch);
+    for (const municipality of municipalities) {
+      const sorted = sortForExport(await store.exportHeads(visitId, municipality), ctx);
+      for (let i = 0; i < sorted.length; i += EXPORT_BATCH) {
+        const batch = await store.readLists(sorted.slice(i, i + EXPORT_BATCH));
+        for (const sink of sinks) await sink.lists(batch);
+      }
     }
     for (const sink of sinks) await sink.close();
   } catch (err) {
@@ -381,7 +388,7 @@ export async function writeIdeaExports(store: IdeaStore, visitId: string, baseNa
   }
   const file = (path: string, name: string, mime: string): DiskFile => ({ name, mime, path, temporary: true });
   return {
-    lists: heads.length,
+    lists,
     ideas,
     csv: file(paths.csv, `${baseName}.csv`, 'text/csv'),
     markdown: file(paths.markdown, `${baseName}.md`, 'text/markdown'),

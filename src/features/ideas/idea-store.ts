@@ -231,11 +231,18 @@ export class IdeaStore {
     return this.readLists(await this.exportHeads(visitId));
   }
 
+  /** The municipalities the visit's lists come from (null: lists without one). */
+  async listMunicipalities(visitId: string): Promise<Array<string | null>> {
+    const rows = await this.db.selectFrom('idea_lists').select('municipality').distinct().where('visit_id', '=', visitId).execute();
+    return rows.map((r) => r.municipality);
+  }
+
   /**
-   * What exports sort the visit's current lists by, and no more: read a page at a time and kept small (about 200
-   * bytes a list), so 100,000 lists can be sorted whole and their ideas then read a batch at a time (`readLists`).
+   * What exports sort the visit's current lists by, and no more, read a page at a time (about 200 bytes a list):
+   * all of them, or those of one municipality (`undefined` for all), so an export holds one municipality's at a
+   * time and reads their ideas a batch at a time (`readLists`).
    */
-  async exportHeads(visitId: string): Promise<ExportHead[]> {
+  async exportHeads(visitId: string, municipality?: string | null): Promise<ExportHead[]> {
     const heads: ExportHead[] = [];
     const interned = new Map<string, string>();
     let after = '';
@@ -244,6 +251,7 @@ export class IdeaStore {
         .selectFrom('idea_lists')
         .select(['id', 'person_id', 'municipality', 'submitted_at'])
         .where('visit_id', '=', visitId)
+        .$if(municipality !== undefined, (q) => q.where('municipality', municipality === null ? 'is' : '=', municipality ?? null))
         .where('id', '>', after)
         .orderBy('id')
         .limit(HEADS_PAGE)
