@@ -15,15 +15,44 @@ export interface SheetColumn {
 export type Cell = string | number | Date | null;
 
 /**
- * A part of the workbook on its way to the zip. exceljs writes its own string buffers, which it reuses: each is
- * copied to bytes at once (as its own buffer did), so the copy waiting in line never changes.
+ * A part of the workbook on its way to the zip. exceljs writes each row as its own small string buffer, which it
+ * reuses: the bytes are copied at once into a chunk of STAGE bytes, and only whole chunks go on. Half a million
+ * rows would otherwise be half a million small Buffers waiting in line for the compressor, long enough to be
+ * moved to the old heap and stay there until a full collection.
  */
 class PartStream extends PassThrough {
+  private stage = Buffer.allocUnsafeSlow(STAGE);
+  private used = 0;
+
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    const bytes = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk : (chunk as { toBuffer(): Buffer }).toBuffer();
-    return (super.write as (c: unknown, e?: unknown, cb?: unknown) => boolean)(bytes, encoding, callback);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : (chunk as { toBuffer(): Buffer }).toBuffer();
+    if (this.used + bytes.length > STAGE) this.pass();
+    if (bytes.length > STAGE) super.write(Buffer.from(bytes));
+    else {
+      bytes.copy(this.stage, this.used);
+      this.used += bytes.length;
+    }
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') process.nextTick(done as () => void);
+    return !this.writableNeedDrain;
+  }
+
+  override end(...args: unknown[]): this {
+    this.pass();
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
+
+  /** Hands the bytes gathered so far on to the zip. */
+  pass(): void {
+    if (!this.used) return;
+    super.write(this.stage.subarray(0, this.used));
+    this.stage = Buffer.allocUnsafeSlow(STAGE);
+    this.used = 0;
   }
 }
+
+/** Bytes gathered before they go on to the compressor. */
+const STAGE = 32 * 1024;
 
 /** Bytes of a sheet's XML written ahead of the compressor before the writer waits for it. */
 const PART_BUFFER = 64 * 1024;
@@ -118,7 +147,8 @@ export class SheetWriter {
 
   /** Waits until the rows written so far have gone on to the compressor: call it between batches of rows. */
   async drained(): Promise<void> {
-    const stream = (this.ws as unknown as { stream: PassThrough }).stream;
+    const stream = (this.ws as unknown as { stream: PartStream }).stream;
+    stream.pass();
     if (stream.writableNeedDrain) await once(stream, 'drain');
   }
 
