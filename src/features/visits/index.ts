@@ -371,7 +371,7 @@ function visitsPersonalData(): PersonalData {
         const mine = await db.selectFrom('visit_rsvps').select('updated_at').where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).executeTakeFirst();
         if (!mine) await db.insertInto('visit_rsvps').values({ ...r, person_id: intoId }).execute();
         else if (r.updated_at > mine.updated_at) {
-          await db.updateTable('visit_rsvps').set({ answer: r.answer, updated_at: r.updated_at }).where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).execute();
+          await db.updateTable('visit_rsvps').set({ answer: r.answer, updated_at: r.updated_at, listed: r.listed, institution: r.institution }).where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).execute();
         }
       }
       await db.deleteFrom('visit_rsvps').where('person_id', '=', fromId).execute();
