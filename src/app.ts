@@ -18,6 +18,7 @@ import { noticesFeature } from './features/notices/index.ts';
 import { Notices } from './features/notices/notices.ts';
 import { peopleFeature } from './features/people/index.ts';
 import { programmesFeature } from './features/programmes/index.ts';
+import { reportsFeature } from './features/reports/index.ts';
 import { visitsFeature } from './features/visits/index.ts';
 import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
@@ -122,6 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
   registry.add(ideasFeature(deps));
+  registry.add(reportsFeature(deps));
   const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements, limiter });
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);
@@ -193,7 +195,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     health,
     httpPort: () => http?.port,
     async start(list) {
-      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log });
+      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
       adapters = list;
       for (const adapter of adapters) {
         messenger.register(adapter);

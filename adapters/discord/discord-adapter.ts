@@ -18,6 +18,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Adapter, type CommandMenus, DeliveryError, type DeliveryFailure, type IncomingHandler } from '../../src/core/adapter.ts';
+import { releaseFiles } from '../../src/core/files.ts';
 import { parseCommand } from '../../src/core/input.ts';
 import type { Address, Capabilities, Form, Incoming, Payload, Reply, SentRef, TextReply } from '../../src/core/types.ts';
 import { attachment, components, DISCORD_TEXT_LIMIT, markdownToMarkup, modal, needsPages, splitForDiscord } from './render.ts';
@@ -206,6 +207,15 @@ export class DiscordAdapter implements Adapter {
     const incoming: Incoming = { identity: this.identity(interaction.user, interaction.locale), chat, payload, capabilities: this.capabilities };
     const ephemeral = inGuild;
     const work = this.handler.handle(incoming);
+    try {
+      await this.answer(interaction, work, ephemeral, incoming);
+    } finally {
+      await releaseFiles(await work.catch(() => []));
+    }
+  }
+
+  /** Answers at once when the core is quick, else defers and follows up; by direct message once the interaction expired. */
+  private async answer(interaction: Interaction, work: Promise<Reply[]>, ephemeral: boolean, incoming: Incoming): Promise<void> {
     const quick = await Promise.race([work, sleep(this.options.deferAfterMs ?? 2000).then(() => undefined)]);
     if (!interaction.isRepliable()) return;
     const progress = { delivered: 0 };
@@ -231,8 +241,8 @@ export class DiscordAdapter implements Adapter {
       const failure = classifyDiscordError(err);
       this.options.log.warn({ failure: failure.kind, reason: failure.reason }, 'could not answer an interaction');
       // Answers in a server were the asker's alone: what is delivered later goes to their DM, not the channel.
-      const privately: Incoming = inGuild ? { ...incoming, chat: { ...dm, kind: 'private' } } : incoming;
-      const notices = (await this.handler.undelivered?.(privately, rest, failure).catch(() => [] as Reply[])) ?? [];
+      const privately: Incoming = ephemeral ? { ...incoming, chat: { ...dm, kind: 'private' } } : incoming;
+      const notices = (await this.handler?.undelivered?.(privately, rest, failure).catch(() => [] as Reply[])) ?? [];
       for (const n of notices) {
         for (const message of this.messages(n, interaction.user.id)) await interaction.followUp({ ...message, flags: MessageFlags.Ephemeral }).catch(() => undefined);
       }
@@ -368,6 +378,7 @@ export class DiscordAdapter implements Adapter {
         return;
       }
     }
+    await releaseFiles(replies);
   }
 
   /** Sends to a person (a direct message, by user id) or to a registered channel. */

@@ -151,7 +151,8 @@ export function components(choices: Choice[][] | undefined, paging?: { token: st
 }
 
 export function attachment(file: FileData): AttachmentBuilder {
-  return new AttachmentBuilder(Buffer.from(file.data), { name: file.name });
+  // A file on disk is streamed by discord.js from its path, never read into memory whole.
+  return new AttachmentBuilder('data' in file ? Buffer.from(file.data) : file.path, { name: file.name });
 }
 
 /** A form as a Discord modal: up to five text inputs (Discord's limit), labels and title within 45 characters. */

@@ -4,6 +4,7 @@ import { Api, Bot, GrammyError, InputFile, webhookCallback, type Context } from 
 import type { Message, User } from 'grammy/types';
 import type { Logger } from 'pino';
 import { type Adapter, type CommandMenus, DeliveryError, type IncomingHandler } from '../../src/core/adapter.ts';
+import { releaseFiles } from '../../src/core/files.ts';
 import { parseCommand } from '../../src/core/input.ts';
 import { type Markup, toPlain } from '../../src/core/markup.ts';
 import { type Address, type Capabilities, type IdentityRef, type Incoming, LANGUAGES, type Payload, type Reply, type SentRef, type TextReply } from '../../src/core/types.ts';
@@ -317,6 +318,7 @@ export class TelegramAdapter implements Adapter {
         return;
       }
     }
+    await releaseFiles(replies);
   }
 
   private async render(chatId: string, reply: Reply, api: Api = this.bot.api): Promise<SentRef[]> {
@@ -341,7 +343,8 @@ export class TelegramAdapter implements Adapter {
       }
       case 'file':
       case 'image': {
-        const input = new InputFile(reply.file.data, reply.file.name);
+        // grammY streams a file on disk from its path (and opens it again if a retry sends it again).
+        const input = new InputFile('data' in reply.file ? reply.file.data : reply.file.path, reply.file.name);
         const caption = reply.caption && telegramLength(reply.caption) <= TELEGRAM_CAPTION_LIMIT ? reply.caption : undefined;
         const extra = caption ? { caption, parse_mode: 'HTML' as const } : {};
         const sent = reply.kind === 'image' ? await api.sendPhoto(chatId, input, extra) : await api.sendDocument(chatId, input, extra);

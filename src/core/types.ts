@@ -103,10 +103,21 @@ export interface Form {
   fields: FormField[];
 }
 
-export interface FileData {
+/**
+ * A file the bot sends: its bytes, or a file on disk (a large export written as a stream, so it is never held in
+ * memory whole). A `temporary` file is the bot's own: the adapter removes it once the replies are sent.
+ */
+export type FileData = MemoryFile | DiskFile;
+export interface MemoryFile {
   name: string;
   mime: string;
   data: Uint8Array;
+}
+export interface DiskFile {
+  name: string;
+  mime: string;
+  path: string;
+  temporary?: boolean;
 }
 
 /**
@@ -125,7 +136,8 @@ export type Reply =
    */
   | { kind: 'toast'; text: Markup }
   | { kind: 'file'; file: FileData; caption?: Markup; personal?: boolean }
-  | { kind: 'image'; file: FileData; caption?: Markup; personal?: boolean }
+  /** Images are small (a chart) and kept in memory. */
+  | { kind: 'image'; file: MemoryFile; caption?: Markup; personal?: boolean }
   /** A form to fill in; only sent to adapters with `forms`. `text` introduces it where it cannot open at once. */
   | { kind: 'form'; form: Form; text: Markup; openLabel: string };
 

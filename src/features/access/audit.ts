@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'audience.register',
   'catalogue.reload',
   'ideas.export',
+  'report.export',
   'data.export',
   'data.erase',
   'retention.sweep',
