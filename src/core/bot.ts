@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
 import type { IncomingHandler } from './adapter.ts';
-import { assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
+import { assignKeys, matchTyped, parseChoices, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
 import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
@@ -112,7 +112,10 @@ export class BotCore implements IncomingHandler {
       return [text(tr.t('common:errors.slow_down'))];
     }
 
-    let conversation = await this.conversations.get(person.id, chatKey, now);
+    const stored = await this.conversations.getWithChoices(person.id, chatKey, now);
+    let conversation = stored.conversation;
+    const pendingChoices = parseChoices(stored.choices);
+    const remembered = this.pending.watch(person.id, chatKey, stored.choices);
     let typingStep = conversation?.typing ?? false;
 
     const ctx: Ctx = {
@@ -187,7 +190,7 @@ export class BotCore implements IncomingHandler {
         return flowInput(conversation, { type: 'choice', value: bound.value });
       }
       if (data.startsWith('@')) {
-        const choice = (await this.pending.get(person.id, chatKey)).find((p) => p.key === data.slice(1));
+        const choice = pendingChoices.find((p) => p.key === data.slice(1));
         if (!choice) return { replies: this.expired(who, tr) };
         return runAction(choice.action);
       }
@@ -242,7 +245,6 @@ export class BotCore implements IncomingHandler {
           }
           const command = parseCommand(cleaned.text);
           if (command) return runCommand(command.name, command.args);
-          const pendingChoices = await this.pending.get(person.id, chatKey);
           const typed = matchTyped(pendingChoices, cleaned.text);
           if (typed) return runAction(typed.action);
           if (conversation) return flowInput(conversation, { type: 'text', text: cleaned.text, ...(p.formatted ? { formatted: p.formatted } : {}) });
@@ -272,7 +274,8 @@ export class BotCore implements IncomingHandler {
     }
 
     const { replies, pending } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
-    if (pending.length > 0 || !handled.keepPending) {
+    // Most answers show the same buttons as the one before (a menu, a list): those are not written again.
+    if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(pending, now)) {
       try {
         await this.pending.set(person.id, chatKey, pending, now);
       } catch (err) {
