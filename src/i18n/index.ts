@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import i18next, { type i18n as I18n, type TOptions } from 'i18next';
 import { type Markup, esc } from '../core/markup.ts';
+import { ROOT } from '../data-dir.ts';
 import { LANGUAGES, type Language, isLanguage } from '../core/types.ts';
 
-export const LOCALES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'locales');
+export const LOCALES_DIR = join(ROOT, 'locales');
 export const DEFAULT_LANGUAGE: Language = 'lv';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;

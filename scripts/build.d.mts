@@ -1,0 +1,6 @@
+/** scripts/build.mjs, as TypeScript sees it (the bench builds before timing the compiled start). */
+export declare const ROOT: string;
+export declare const DIST: string;
+export declare const ENTRY: string;
+export declare function isStale(): boolean;
+export declare function build(): Promise<void>;
