@@ -6,17 +6,19 @@
  */
 import { join } from 'node:path';
 import type { Update } from 'grammy/types';
-import { TelegramAdapter } from '../adapters/telegram/telegram-adapter.ts';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { silentLogger } from '../src/log.ts';
 import { tempDir } from '../test/helpers/harness.ts';
 import { createAnchor } from './anchor.ts';
+import { importCompiled } from './compiled.ts';
 import { BOT_INFO, LocalApi, nextUpdate, SCRIPT } from './telegram.bench.ts';
 
 const users = Number(process.argv[2] ?? 400);
 const dir = tempDir('bench-profile-');
 const url = process.env.PROFILE_DATABASE_URL ?? `sqlite:${join(dir, 'bot.sqlite')}`;
+// PROFILE_SOURCE=1: the TypeScript through tsx instead of the compiled bot.
+const { createApp, loadConfig, silentLogger, TelegramAdapter } =
+  process.env.PROFILE_SOURCE === '1'
+    ? await import('./bot-entry.ts')
+    : await importCompiled<typeof import('./bot-entry.ts')>('bench/bot-entry.ts');
 const app = await createApp({ config: loadConfig({ DATABASE_URL: url }), floodLimit: false });
 const api = new LocalApi();
 const adapter = new TelegramAdapter({

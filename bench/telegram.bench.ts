@@ -4,12 +4,9 @@ import { performance } from 'node:perf_hooks';
 import { Bot, type Transformer } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import pg from 'pg';
-import { TelegramAdapter } from '../adapters/telegram/telegram-adapter.ts';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { silentLogger } from '../src/log.ts';
 import { tempDir } from '../test/helpers/harness.ts';
 import { createAnchor } from './anchor.ts';
+import { importCompiled } from './compiled.ts';
 import type { BenchModule, BenchResult } from './run.ts';
 
 export const title = 'telegram updates';
@@ -197,6 +194,8 @@ async function compare(database: Database, quick: boolean): Promise<BenchResult[
     u.searchParams.set('schema', schema);
     databaseUrl = u.toString();
   }
+  // Our bot as npm start runs it: compiled (see compiled.ts), not through tsx.
+  const { createApp, loadConfig, silentLogger, TelegramAdapter } = await importCompiled<typeof import('./bot-entry.ts')>('bench/bot-entry.ts');
   const app = await createApp({ config: loadConfig({ DATABASE_URL: databaseUrl }), floodLimit: false });
   const api = new LocalApi();
   const adapter = new TelegramAdapter({

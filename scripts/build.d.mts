@@ -4,3 +4,4 @@ export declare const DIST: string;
 export declare const ENTRY: string;
 export declare function isStale(): boolean;
 export declare function build(): Promise<void>;
+export declare const BUNDLE_OPTIONS: Record<string, unknown>;
