@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
@@ -86,13 +86,15 @@ export class ConversationStore {
   private readonly remove;
 
   constructor(private readonly db: Kysely<DB>) {
-    // The conversation and the remembered choices of one chat, in one round trip: every update needs both.
-    this.load = prepare(db, ['personId', 'chatKey'], (db, a) =>
+    // The conversation and the remembered choices of one chat, in one round trip: every update needs both. Found
+    // from the platform account, so it needs no answer from the people feature first and runs beside it.
+    this.load = prepare(db, ['identityKey', 'chatKey'], (db, a) =>
       db
-        .selectFrom(sql<{ person_id: string; chat_key: string }>`(select cast(${a.personId} as text) as person_id, cast(${a.chatKey} as text) as chat_key)`.as('k'))
-        .leftJoin('conversations as c', (j) => j.onRef('c.person_id', '=', 'k.person_id').onRef('c.chat_key', '=', 'k.chat_key'))
-        .leftJoin('pending_choices as p', (j) => j.onRef('p.person_id', '=', 'k.person_id').onRef('p.chat_key', '=', 'k.chat_key'))
-        .select(['c.flow', 'c.state', 'c.nonce', 'c.expires_at', 'p.choices', 'p.updated_at as choices_updated_at']),
+        .selectFrom('identities as i')
+        .leftJoin('conversations as c', (j) => j.onRef('c.person_id', '=', 'i.person_id').on('c.chat_key', '=', a.chatKey))
+        .leftJoin('pending_choices as p', (j) => j.onRef('p.person_id', '=', 'i.person_id').on('p.chat_key', '=', a.chatKey))
+        .select(['i.person_id', 'c.flow', 'c.state', 'c.nonce', 'c.expires_at', 'p.choices', 'p.updated_at as choices_updated_at'])
+        .where('i.key', '=', a.identityKey),
     );
     this.upsert = prepare(db, ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt'], (db, a) => {
       const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
@@ -104,13 +106,16 @@ export class ConversationStore {
     this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
   }
 
-  /** The chat's conversation (an expired one is deleted) and its remembered choices as stored. */
-  async getWithChoices(personId: string, chatKey: string, now: Date): Promise<{ conversation: StoredConversation | undefined; choices: RememberedChoices | undefined }> {
-    const row = await this.load.first(this.db, { personId, chatKey });
+  /**
+   * The conversation (an expired one is deleted) and the remembered choices in a chat of the person behind a
+   * platform account; none for an account not seen before.
+   */
+  async getWithChoices(identityKey: string, chatKey: string, now: Date): Promise<{ conversation: StoredConversation | undefined; choices: RememberedChoices | undefined }> {
+    const row = await this.load.first(this.db, { identityKey, chatKey });
     const choices = row?.choices != null && row.choices_updated_at != null ? { json: row.choices, updatedAt: row.choices_updated_at } : undefined;
     if (!row || row.flow == null || row.state == null || row.nonce == null || row.expires_at == null) return { conversation: undefined, choices };
     if (row.expires_at <= now.toISOString()) {
-      await this.clear(personId, chatKey);
+      await this.clear(row.person_id, chatKey);
       return { conversation: undefined, choices };
     }
     const parsed = JSON.parse(row.state) as { s: unknown; typing?: boolean };

@@ -31,6 +31,8 @@ function capitalize(s: string): string {
   return s.charAt(0).toLocaleUpperCase() + s.slice(1);
 }
 
+const dates = new Map<string, string>();
+
 /** "2017. gada 23.–24. febr." / "23–24 Feb 2017" / "23–24 февр. 2017 г."; only the years when the days are not known. */
 export function visitDates(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precision'>, tr: Translator, month: 'short' | 'long' = 'short'): string {
   if (v.date_precision === 'years') {
@@ -38,8 +40,16 @@ export function visitDates(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precis
     const years = a === b ? a : `${a}–${b}`;
     return month === 'long' ? tr.plain('visits:dates.years_only', { years }) : years;
   }
-  const f = formatter(tr.lng, month);
-  return v.starts_on === v.ends_on ? f.format(utcDate(v.starts_on)) : f.formatRange(utcDate(v.starts_on), utcDate(v.ends_on));
+  // Formatting a range is slow even with the formatter kept, and lists show the same few visits again and again.
+  const key = `${tr.lng}:${month}:${v.starts_on}:${v.ends_on}`;
+  let out = dates.get(key);
+  if (out === undefined) {
+    const f = formatter(tr.lng, month);
+    out = v.starts_on === v.ends_on ? f.format(utcDate(v.starts_on)) : f.formatRange(utcDate(v.starts_on), utcDate(v.ends_on));
+    if (dates.size >= 5000) dates.clear();
+    dates.set(key, out);
+  }
+  return out;
 }
 
 /** "Ceturtdiena, 27. maijs" / "Thursday 27 May" / "Четверг, 27 мая". */
