@@ -280,7 +280,7 @@ export class BotCore implements IncomingHandler {
     }
 
     const { replies, pending } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
-    // Most answers show the same buttons as the one before (a menu, a list): those are not written again.
+    // An answer showing the same buttons as the one before (a menu again) leaves them as they are.
     if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(pending, now)) {
       try {
         await this.pending.set(person.id, chatKey, pending, now);

@@ -94,16 +94,6 @@ export class PendingChoiceStore {
     this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('pending_choices').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
   }
 
-  async get(personId: string, chatKey: string): Promise<PendingChoice[]> {
-    const row = await this.db
-      .selectFrom('pending_choices')
-      .select('choices')
-      .where('person_id', '=', personId)
-      .where('chat_key', '=', chatKey)
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.choices) as PendingChoice[]) : [];
-  }
-
   /**
    * Notes what an update read of one chat's choices. `unchanged(choices)` then tells whether writing `choices`
    * would change nothing: the list read (or none, when none was stored), not near the age the sweep takes, and not
