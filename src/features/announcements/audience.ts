@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { z } from 'zod';
-import { ROLES, MEMBER_ROLES } from '../../core/access.ts';
+import { ROLES, MEMBER_ROLES, type Role } from '../../core/access.ts';
 import { isLanguage, type Language, PLATFORMS, type Platform } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Municipalities } from '../people/municipalities.ts';
@@ -43,7 +43,7 @@ export const AUDIENCE_PAGE = 1000;
 export type PreparedAudience =
   | { kind: 'none' }
   | { kind: 'chat'; audienceChatId: string; platform?: Platform }
-  | { kind: 'people'; roles: readonly string[]; municipalities?: string[]; ids?: string[]; withConfiguredAdmins: boolean; admins: string[]; platform?: Platform };
+  | { kind: 'people'; roles: readonly Role[]; municipalities?: string[]; ids?: string[]; withConfiguredAdmins: boolean; admins: string[]; platform?: Platform };
 
 /**
  * Looks up, outside any transaction, what the audience needs from other features: the visits feature answers on
@@ -93,9 +93,8 @@ export async function* audiencePages(db: Kysely<DB>, audience: PreparedAudience,
     }
     return;
   }
-  const roles = audience.roles as Array<(typeof ROLES)[number]>;
   const member = (eb: ExpressionBuilder<DB, 'persons'>) => {
-    const terms = [eb('persons.registered_at', 'is not', null), eb('persons.role', 'in', roles)];
+    const terms = [eb('persons.registered_at', 'is not', null), eb('persons.role', 'in', [...audience.roles])];
     if (audience.municipalities) terms.push(eb('persons.municipality', 'in', audience.municipalities));
     if (audience.ids) terms.push(eb('persons.id', 'in', audience.ids));
     return eb.and(terms);
