@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n as I18n, type TOptions } from 'i18next';
 import { type Markup, esc } from '../core/markup.ts';
-import { ROOT } from '../data-dir.ts';
 import { LANGUAGES, type Language, isLanguage } from '../core/types.ts';
+import { ROOT } from '../data-dir.ts';
 
 export const LOCALES_DIR = join(ROOT, 'locales');
 export const DEFAULT_LANGUAGE: Language = 'lv';
@@ -67,7 +67,11 @@ export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
     memos.push(cache);
     return (key) => {
       let v = cache.get(key);
-      if (v === undefined && !cache.has(key)) cache.set(key, (v = compute(key)));
+      if (v === undefined && !cache.has(key)) {
+        // Keys are the code's own, a few thousand at most; the bound is only against a key built from input.
+        if (cache.size >= 20_000) cache.clear();
+        cache.set(key, (v = compute(key)));
+      }
       return v as T;
     };
   };
