@@ -5,14 +5,14 @@ import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
 import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
-import { ActionRefStore, assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
+import { ActionRefStore, assignKeys, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
 import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
 import { cleanText, MAX_FILE_BYTES, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
 import { type Markup } from './markup.ts';
 import { commandAction, type CommandDef, type Registry } from './router.ts';
-import { type Address, addressKey, type Choice, type Incoming, type IdentityRef, type Language, type Platform, type Reply, text } from './types.ts';
+import { type Address, addressKey, type Choice, identityKey, type Incoming, type IdentityRef, type Language, type Platform, type Reply, text } from './types.ts';
 
 /** Finds or creates the person behind a platform identity. The people feature implements it. */
 export interface PersonDirectory {
@@ -139,16 +139,24 @@ export class BotCore implements IncomingHandler {
 
   private async handleNow(incoming: Incoming, state: { failed: boolean; slowDown: boolean }): Promise<Reply[]> {
     const now = this.deps.clock.now();
-    const person = await this.deps.people.resolve(incoming.identity, now);
-    let tr = this.deps.i18n.translator(person.language);
     const chatKey = addressKey(incoming.chat);
+    // Who is writing, and what this chat holds for them: side by side (two round trips at once on PostgreSQL).
+    const [person, stored] = await Promise.all([
+      this.deps.people.resolve(incoming.identity, now),
+      this.conversations.getWithChoices(identityKey(incoming.identity.platform, incoming.identity.id), chatKey, now),
+    ]);
+    let tr = this.deps.i18n.translator(person.language);
     // For access rules a group counts as private where the platform shows answers to the asker only.
     const privateReplies = incoming.chat.kind === 'private' || incoming.capabilities.privateInGroups === true;
     const who: Who = { role: person.role, registered: person.registered, chatKind: privateReplies ? 'private' : 'group' };
 
     if (state.slowDown) return [text(tr.t('common:errors.slow_down'))];
 
-    let conversation = await this.conversations.get(person.id, chatKey, now);
+    let conversation = stored.conversation;
+    // Parsed only when asked for (a typed key, a long button's reference): most updates never need them.
+    let parsed: PendingChoice[] | undefined;
+    const rememberedChoices = () => (parsed ??= parseChoices(stored.choices));
+    const remembered = this.pending.watch(person.id, chatKey, stored.choices);
     let typingStep = conversation?.typing ?? false;
 
     const ctx: Ctx = {
@@ -296,7 +304,7 @@ export class BotCore implements IncomingHandler {
           }
           const command = parseCommand(cleaned.text);
           if (command) return runCommand(command.name, command.args);
-          const pendingChoices = await this.pending.get(person.id, chatKey);
+          const pendingChoices = rememberedChoices();
           const typed = matchTyped(pendingChoices, cleaned.text);
           if (typed) return runAction(typed.action);
           if (conversation) return flowInput(conversation, { type: 'text', text: cleaned.text, ...(p.formatted ? { formatted: p.formatted } : {}) });
@@ -327,7 +335,8 @@ export class BotCore implements IncomingHandler {
 
     const { replies, pending, refs } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
     await this.refs.save(refs, now);
-    if (pending.length > 0 || !handled.keepPending) {
+    // An answer showing the same buttons as the one before (a menu again) leaves them as they are.
+    if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(pending, now)) {
       try {
         await this.pending.set(person.id, chatKey, pending, now);
       } catch (err) {

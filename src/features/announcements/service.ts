@@ -3,7 +3,7 @@ import { type Markup, esc, markup } from '../../core/markup.ts';
 import { formatInstant, ZONE } from '../../core/time.ts';
 import { type Address, type Language, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
-import { type Audience, resolveAudience, type VisitAttendees } from './audience.ts';
+import { type Audience, prepareAudience, resolveAudience, type VisitAttendees } from './audience.ts';
 import { OutboxStore, type OutboxRow, type RunCounts } from './outbox.ts';
 import { RateLimiter, type PlatformLimits, type Timer } from './rate-limit.ts';
 import { tick, type TickResult } from './scheduler.ts';
@@ -102,12 +102,16 @@ export class AnnouncementsService {
     await this.flushProgress();
   }
 
-  audienceSize(audience: Audience, kind: AnnouncementKind) {
-    return resolveAudience(this.deps.db, audience, kind, {
+  private audienceDeps() {
+    return {
       municipalities: this.deps.municipalities,
       admins: this.deps.config.admins,
       ...(this.options.visitAttendees ? { visitAttendees: this.options.visitAttendees } : {}),
-    });
+    };
+  }
+
+  audienceSize(audience: Audience, kind: AnnouncementKind) {
+    return resolveAudience(this.deps.db, audience, kind, this.audienceDeps());
   }
 
   /** Starts whatever is due now; serialized, so overlapping wake-ups do not race each other. */
@@ -118,7 +122,7 @@ export class AnnouncementsService {
           db: this.deps.db,
           log: this.deps.log,
           graceMs: this.deps.config.announceGraceMs,
-          resolve: (audience, kind) => this.audienceSize(audience, kind),
+          prepare: (audience) => prepareAudience(audience, this.audienceDeps()),
         },
         this.deps.clock.now(),
       );

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { fold } from '../../core/text-match.ts';
 import type { Language } from '../../core/types.ts';
 import { DATA_DIR } from '../../data-dir.ts';
+import { parseYamlCached } from '../../yaml-cache.ts';
 
 const Localized = z.object({ lv: z.string().min(1), en: z.string().min(1), ru: z.string().min(1) });
 const File = z.object({
@@ -34,7 +34,7 @@ export class Municipalities {
   }
 
   static load(file = join(DATA_DIR, 'municipalities.yaml')): Municipalities {
-    return new Municipalities(File.parse(parse(readFileSync(file, 'utf8'))));
+    return new Municipalities(File.parse(parseYamlCached(readFileSync(file, 'utf8'))));
   }
 
   get(id: string | null | undefined): Municipality | undefined {
