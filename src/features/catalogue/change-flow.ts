@@ -74,7 +74,7 @@ export function changeFlow(service: CatalogueService): FlowDef<ChangeState> {
       const body = refused(ctx, report.errors);
       if (!previous) return done([text(join([...notes, body, tr.t('catalogue:refused.nothing_changed')], '\n\n'))]);
       const again = await preview(ctx, previous);
-      return 'done' in again ? again : { ...again, replies: [text(join([...notes, body, tr.t('catalogue:refused.draft_kept')], '\n\n')), ...again.replies] };
+      return 'done' in again ? again : { ...again, replies: [text(join([body, tr.t('catalogue:refused.draft_kept')], '\n\n')), ...again.replies] };
     }
     if (!report.programmes.some((p) => p.kind !== 'same')) {
       const names = report.programmes.map((p) => loc(p.programme.name, tr.lng)).join(', ');
@@ -155,7 +155,9 @@ export function changeFlow(service: CatalogueService): FlowDef<ChangeState> {
     for (const s of programmeSources(p)) {
       if (!s.url || seen.has(s.url)) continue;
       seen.add(s.url);
-      const label = `${s.publisher ?? ''} — ${s.title ?? s.url}`;
+      // The address's host is what a coordinator recognises from checking: "skola-kopiena.lv: Par mums …".
+      const host = URL.canParse(s.url) ? new URL(s.url).host.replace(/^www\./, '') : s.url;
+      const label = `${host}: ${s.title ?? ''}`;
       out.push({ url: s.url, label: label.length > 60 ? `${label.slice(0, 59)}…` : label });
     }
     return out.slice(0, MAX_URL_BUTTONS);

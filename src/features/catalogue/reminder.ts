@@ -8,7 +8,7 @@ import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { CatalogueStore, Programme } from '../programmes/catalogue.ts';
-import { date, isStale, listOrder, loc } from '../programmes/render.ts';
+import { date, inListOrder, isStale, loc } from '../programmes/render.ts';
 
 /** The reminder goes out on the first check at or after this Riga time in a month: working hours. */
 export const REMINDER_FROM = '09:00';
@@ -66,7 +66,7 @@ export class CatalogueReminder {
     const today = rigaDate(now);
     const month = today.slice(0, 7);
     await store.sync();
-    const stale = listOrder(store.current, 'lv').filter((p) => isStale(p, { today, staleMonths }));
+    const stale = store.current.programmes.filter((p) => isStale(p, { today, staleMonths }));
     if (!stale.length) return undefined;
     const claimed = await db
       .insertInto('catalogue_reminders')
@@ -83,7 +83,8 @@ export class CatalogueReminder {
     return { month, programmes: stale.length, reached };
   }
 
-  private message(tr: Translator, stale: Programme[], months: number): Reply {
+  private message(tr: Translator, list: Programme[], months: number): Reply {
+    const stale = inListOrder(list, tr.lng);
     const lines: Markup[] = [tr.t('catalogue:reminder.title', { count: stale.length, months })];
     for (const p of stale) lines.push(tr.t('catalogue:reminder.line', { name: loc(p.name, tr.lng), date: date(p.checked, tr) }));
     lines.push('' as Markup, tr.t('catalogue:reminder.how'));
