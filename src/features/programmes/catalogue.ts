@@ -239,7 +239,7 @@ function pathString(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
 }
 
-export function zodErrors(file: string, base: string, error: z.ZodError): CatalogueError[] {
+function zodErrors(file: string, base: string, error: z.ZodError): CatalogueError[] {
   return error.issues.map((issue) => {
     const field = [base, pathString(issue.path)].filter(Boolean).join('.').replace(/\.\[/g, '[');
     const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
