@@ -1,12 +1,12 @@
 import { anyone, checkAll, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
-import { join, type Markup, markup } from '../../core/markup.ts';
+import { join, type Markup } from '../../core/markup.ts';
 import { commandAction, type Feature } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
-import { problemLine } from './problems-view.ts';
+import { problemLines } from './problems-view.ts';
 import { VersionStore } from './versions.ts';
 import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
 import { detailsMarkup, endedMarkup, type Freshness, listMarkup, listOrder, loc, sourcesMarkup, standing } from './render.ts';
@@ -103,9 +103,7 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
     await options.onReload?.(record);
     const t = ctx.tr;
     if (!record.ok) {
-      const shown = record.errors.slice(0, 15).map((e) => markup`• ${problemLine(e, t)}`);
-      const more = record.errors.length > 15 ? [t.t('programmes:reload.more', { count: record.errors.length - 15 })] : [];
-      return splitReplies(join([t.t('programmes:reload.refused', { count: record.count }), ...shown, ...more]), [], limit(ctx));
+      return splitReplies(join([t.t('programmes:reload.refused', { count: record.count }), problemLines(record.errors, t)]), [], limit(ctx));
     }
     const none = t.plain('programmes:reload.none');
     const fmt = (ids: string[]) => (ids.length ? ids.join(', ') : none);
@@ -114,6 +112,8 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
         join([
           t.t('programmes:reload.done', { count: record.count }),
           t.t('programmes:reload.changes', { added: fmt(record.added), changed: fmt(record.changed), removed: fmt(record.removed) }),
+          // Versions published in chat that no longer validate: the shipped file answers meanwhile.
+          ...(store.startErrors.length ? [t.t('programmes:reload.version_errors', { count: store.startErrors.length }), problemLines(store.startErrors, t)] : []),
         ]),
       ),
     ];
