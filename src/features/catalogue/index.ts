@@ -1,9 +1,8 @@
-import { STAFF_ROLES, staff } from '../../core/access.ts';
+import { checkAll, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import type { Feature, PersonalData } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
-import type { AuditLog } from '../access/audit.ts';
 import { notifyPerson, staffIds } from '../access/notify.ts';
 import type { FeatureDeps } from '../deps.ts';
 import type { CatalogueStore, Programme } from '../programmes/catalogue.ts';
@@ -41,7 +40,7 @@ export type CatalogueFeature = Feature & {
  */
 export function catalogueFeature(deps: FeatureDeps, options: CatalogueOptions): CatalogueFeature {
   const { db, log } = deps;
-  const service = new CatalogueService(options.store, options.versions, log, deps.audit as AuditLog | undefined, ...(options.testsDir ? [options.testsDir] : []));
+  const service = new CatalogueService(options.store, options.versions, log, deps.audit, ...(options.testsDir ? [options.testsDir] : []));
   const reminder = new CatalogueReminder({
     db,
     store: options.store,
@@ -57,7 +56,7 @@ export function catalogueFeature(deps: FeatureDeps, options: CatalogueOptions): 
   /** Catalogue work needs typed answers and files, which only a private chat carries on every platform. */
   const inGroup = (ctx: Ctx) => ctx.incoming.chat.kind === 'group';
   const pointer = (ctx: Ctx): Reply[] => [{ ...text(ctx.tr.t('catalogue:private_only')), personal: true }];
-  const isStaff = (ctx: Ctx) => STAFF_ROLES.includes(ctx.person.role);
+  const isStaff = (ctx: Ctx) => checkAll([staff], ctx.who) === true;
 
   const startFlow = (ctx: Ctx, args: StartArgs) => ctx.startFlow(CHANGE_FLOW, JSON.stringify(args));
 
