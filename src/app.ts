@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { accessFeature, AuditLog } from './features/access/index.ts';
+import { catalogueFeature } from './features/catalogue/index.ts';
 import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
 import { RateLimiter } from './features/announcements/rate-limit.ts';
 import type { AnnouncementsOptions } from './features/announcements/service.ts';
@@ -113,12 +114,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);
   registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart }));
-  registry.add(
-    programmesFeature(deps, {
-      onReload: (r) =>
-        audit.record({ actor: r.by, action: 'catalogue.reload', details: { ok: r.ok, count: r.count, added: r.added.length, changed: r.changed.length, removed: r.removed.length, errors: r.errors.length } }),
-    }),
-  );
+  const programmes = programmesFeature(deps, {
+    onReload: async (r) => {
+      await audit.record({ actor: r.by, action: 'catalogue.reload', details: { ok: r.ok, count: r.count, added: r.added.length, changed: r.changed.length, removed: r.removed.length, errors: r.errors.length } });
+      for (const t of r.takenOver) await audit.record({ actor: r.by, action: 'catalogue.publish', details: { programme: t.programmeId, version: t.version, change: 'file' } });
+    },
+    staffButtons: (ctx, p) => [catalogue.manageButton(ctx, p)],
+  });
+  registry.add(programmes);
+  // Coordinators keep the catalogue current in chat: versions in the database over data/programmes.
+  const catalogue = catalogueFeature(deps, { store: programmes.store, versions: programmes.versions });
+  registry.add(catalogue);
+  for (const t of await programmes.store.load(clock.now())) {
+    await audit.record({ actor: null, action: 'catalogue.publish', details: { programme: t.programmeId, version: t.version, change: 'file' } });
+  }
   // A published visit can be announced to the network: the announcements feature offers it.
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);

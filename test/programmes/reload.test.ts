@@ -41,7 +41,7 @@ describe('/reload applies catalogue edits without a restart', () => {
     const out = coordinator.text();
     expect(out).toContain('Catalogue NOT reloaded');
     expect(out).toContain('The previous one stays in use (19 programmes)');
-    expect(out).toContain('sif-motivation-programme.yaml: valid.until: must be a date written YYYY-MM-DD');
+    expect(out).toMatch(/sif-motivation-programme\.yaml, line \d+, valid\.until: must be a date written YYYY-MM-DD/);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ ok: false, at: '2021-10-01T09:00:00.000Z', count: 19 });
     expect(records[0]!.by).toBeTruthy();

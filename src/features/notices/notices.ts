@@ -30,7 +30,7 @@ export interface NoticesDeps {
 export const EXPIRED = 'expired: its moment has passed';
 
 /** What a notice is, as coordinators see it in the list of undelivered ones. */
-export type NoticeKind = 'role_request' | 'role_decision' | 'invite_used' | 'account_linked' | 'idea_reminder' | 'visit_reminder' | 'announcement_report' | 'answer';
+export type NoticeKind = 'role_request' | 'role_decision' | 'invite_used' | 'account_linked' | 'catalogue_reminder' | 'idea_reminder' | 'visit_reminder' | 'announcement_report' | 'answer';
 
 /**
  * Every message the bot sends a person first, other than announcements, goes through here: it is written to the
