@@ -11,7 +11,8 @@ import { migrateToLatest } from './db/migrator.ts';
 import { accessFeature, AuditLog } from './features/access/index.ts';
 import { catalogueFeature } from './features/catalogue/index.ts';
 import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
-import { RateLimiter } from './features/announcements/rate-limit.ts';
+import { RateLimiter, type SendPacer } from './features/announcements/rate-limit.ts';
+import { SharedRateLimiter } from './features/announcements/shared-rate-limit.ts';
 import type { AnnouncementsOptions } from './features/announcements/service.ts';
 import type { FeatureDeps } from './features/deps.ts';
 import { ideasFeature } from './features/ideas/index.ts';
@@ -95,8 +96,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const registry = new Registry();
 
   const audit = new AuditLog(database.db, clock, log, (id) => people.effectiveRole(id));
-  // One pace for everything the bot sends first on a platform: announcements and notices together.
-  const limiter = options.announcements?.limiter ?? new RateLimiter(options.announcements?.limits, options.announcements?.timer);
+  // One pace for everything the bot sends first on a platform: announcements and notices together; on PostgreSQL
+  // shared by every instance through the database, so several instances keep together under the platform's limit.
+  const limiter: SendPacer =
+    options.announcements?.limiter ??
+    (database.dialect === 'postgres'
+      ? new SharedRateLimiter(database.db, log, options.announcements?.limits, options.announcements?.timer)
+      : new RateLimiter(options.announcements?.limits, options.announcements?.timer));
   const notices = new Notices({
     db: database.db,
     dialect: database.dialect,
@@ -152,6 +158,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
     onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
+    onReplies: (platform, count) => limiter.consume(platform, count),
     deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
     startLink: (platform, payload) => messenger.startLink(platform, payload),
     sendPrivately: async (address, replies) => {
