@@ -51,6 +51,8 @@ const Env = z.object({
     .pipe(int(1, 24 * 14, 6)),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
   CATALOGUE_STALE_MONTHS: int(1, 120, 12),
+  PRIVACY_CONTROLLER: optional,
+  PRIVACY_CONTACT: optional,
 });
 
 export interface Config {
@@ -74,6 +76,8 @@ export interface Config {
   outboxLeaseMs: number;
   /** A programme not checked against its sources for this many months is marked as possibly out of date. */
   catalogueStaleMonths: number;
+  /** Who is responsible for the personal data (GDPR controller) and how to reach them, named by /privacy. */
+  privacy: { controller?: string; contact?: string };
 }
 
 export class ConfigError extends Error {
@@ -81,6 +85,18 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * A deployment that reaches people on Telegram or Discord must name who is responsible for their data and how to
+ * reach them (GDPR art. 13): checked when the bot starts with a platform token (a trial in the console needs none).
+ */
+export function privacyProblems(config: Config): string[] {
+  if (!config.telegram && !config.discord) return [];
+  const missing = (['controller', 'contact'] as const).filter((k) => !config.privacy[k]);
+  return missing.length
+    ? [`PRIVACY_CONTROLLER and PRIVACY_CONTACT: required with a platform token — /privacy must name who is responsible for people's data (e.g. "Kultūras ministrija") and how to reach them (e.g. "pasts@km.gov.lv")`]
+    : [];
 }
 
 /** Reads and checks every variable; a wrong value stops the bot naming the variable and what is expected. */
@@ -132,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
     catalogueStaleMonths: e.CATALOGUE_STALE_MONTHS,
+    privacy: { ...(e.PRIVACY_CONTROLLER ? { controller: e.PRIVACY_CONTROLLER } : {}), ...(e.PRIVACY_CONTACT ? { contact: e.PRIVACY_CONTACT } : {}) },
   };
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ON_POSTGRES, tempDir, testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
 import { MemoryAdapter } from '../helpers/memory-adapter.ts';
+import { loadConfig, privacyProblems } from '../../src/config.ts';
 
 type TestApp = Awaited<ReturnType<typeof testApp>>;
 let app: TestApp;
@@ -71,6 +72,24 @@ describe('privacy', () => {
     expect(u.text()).toContain('The audit log: 12 months');
     expect(u.text()).toContain('Link codes: 10 minutes');
     expect(u.choices().map((c) => c.label)).toEqual(['📄 My data', '🗑 Erase me']);
+    // A trial names no controller, and says so; the supervisory authority is always named.
+    expect(u.text()).toContain('Not set: this is a trial on one computer.');
+    expect(u.text()).toContain('Data State Inspectorate');
+  });
+
+  it('/privacy names the data controller and their contact from PRIVACY_CONTROLLER and PRIVACY_CONTACT', async () => {
+    app = await testApp({ env: { PRIVACY_CONTROLLER: 'Kultūras ministrija', PRIVACY_CONTACT: 'pasts@km.gov.lv' } });
+    const u = new TestUser(app, { languageHint: 'lv' });
+    await u.send('/privacy');
+    expect(u.text().split('\n').slice(0, 2)).toEqual(['Kas atbild par jūsu datiem', 'Kultūras ministrija — pasts@km.gov.lv']);
+    expect(u.text()).toContain('Datu valsts inspekcijā');
+  });
+
+  it('a bot reaching people on a platform does not start without naming the controller', () => {
+    const base = { TELEGRAM_BOT_TOKEN: '123:abc' };
+    expect(privacyProblems(loadConfig(base))).toEqual([expect.stringContaining('PRIVACY_CONTROLLER and PRIVACY_CONTACT: required with a platform token')]);
+    expect(privacyProblems(loadConfig({ ...base, PRIVACY_CONTROLLER: 'KM', PRIVACY_CONTACT: 'pasts@km.gov.lv' }))).toEqual([]);
+    expect(privacyProblems(loadConfig({}))).toEqual([]); // the console trial
   });
 
   it('/mydata sends everything stored about the person as a JSON file, in private only', async () => {

@@ -37,7 +37,9 @@ export function privacyPart({ deps, audit }: PrivacyDeps): { commands: CommandDe
       deliveryDays: DELIVERY_RECORD_DAYS,
       guestMonths: Math.round(INACTIVE_GUEST_DAYS / 30.4),
     });
-    const lines: Markup[] = [body];
+    const { controller, contact } = deps.config.privacy;
+    const who = controller && contact ? tr.t('access:privacy.controller', { controller, contact }) : tr.t('access:privacy.controller_missing');
+    const lines: Markup[] = [who, body, tr.t('access:privacy.complaint')];
     const choices: Choice[][] = [
       [
         { label: tr.plain('access:privacy.button_mydata'), action: commandAction('mydata') },
