@@ -1,20 +1,25 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next, { type i18n as I18n, type TOptions } from 'i18next';
 import { type Markup, esc } from '../core/markup.ts';
-import { LANGUAGES, type Language, isLanguage } from '../core/types.ts';
+import { contentLanguage, type Language, isLanguage, UI_LANGUAGES, type UiLanguage } from '../core/types.ts';
+import { addFormatters } from './formatters.ts';
 
 export const LOCALES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'locales');
 export const DEFAULT_LANGUAGE: Language = 'lv';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-/** Reads `locales/<lng>/<namespace>.json`: one namespace per feature, so features own their texts. */
+/**
+ * Reads `locales/<lng>/<namespace>.json`: one namespace per feature, so features own their texts. A language
+ * with no folder (Romani: only what people translate, kept in the database) has no texts from files.
+ */
 export function readLocales(dir = LOCALES_DIR): Resources {
   const resources: Resources = {};
-  for (const lng of LANGUAGES) {
+  for (const lng of UI_LANGUAGES) {
     resources[lng] = {};
+    if (!existsSync(join(dir, lng))) continue;
     for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json'))) {
       resources[lng]![file.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, lng, file), 'utf8'));
     }
@@ -23,7 +28,10 @@ export function readLocales(dir = LOCALES_DIR): Resources {
 }
 
 export interface Translator {
+  /** The language of content (catalogue, themes, places) for this reader: Latvian for Romani readers. */
   readonly lng: Language;
+  /** The language of the bot's own words: the reader's choice, Romani included. */
+  readonly ui: UiLanguage;
   /** Markup for messages: interpolated values are escaped (use `{{- value}}` in a locale for trusted markup). */
   t(key: string, options?: TOptions): Markup;
   /** Plain text for button labels, form titles and file names: nothing is escaped. */
@@ -34,33 +42,47 @@ export interface Translator {
 
 export interface I18nService {
   readonly instance: I18n;
-  translator(lng: Language): Translator;
+  translator(lng: UiLanguage): Translator;
   /** The language to use for someone whose platform says `hint` (e.g. "ru-RU", "en-GB"). */
   fromHint(hint: string | undefined | null): Language;
 }
 
+/**
+ * A value that ends a sentence with its own full stop ("8 декабря 2026 г.", "u.c.") and a text that adds one would
+ * print two; one is kept. An ellipsis ("…" or "...") is left alone.
+ */
+const TIDY = 'tidy';
+const tidy = {
+  type: 'postProcessor' as const,
+  name: TIDY,
+  process: (value: string) => value.replace(/(?<!\.)\.\.(?!\.)/g, '.'),
+};
+
 export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
   const resources = readLocales(dir);
   const namespaces = Object.keys(resources[DEFAULT_LANGUAGE] ?? {});
-  const instance = i18next.createInstance();
+  const instance = i18next.createInstance().use(tidy);
   await instance.init({
     resources,
     lng: DEFAULT_LANGUAGE,
     fallbackLng: DEFAULT_LANGUAGE,
-    supportedLngs: [...LANGUAGES],
+    supportedLngs: [...UI_LANGUAGES],
     ns: namespaces,
     defaultNS: 'common',
     fallbackNS: 'common',
     returnNull: false,
     initAsync: false,
     interpolation: { escapeValue: true, escape: (s: string) => esc(s) },
+    postProcess: [TIDY],
   } as Parameters<I18n['init']>[0]);
+  addFormatters(instance);
 
-  const translators = new Map<Language, Translator>();
-  for (const lng of LANGUAGES) {
+  const translators = new Map<UiLanguage, Translator>();
+  for (const lng of UI_LANGUAGES) {
     const fixed = instance.getFixedT(lng);
     translators.set(lng, {
-      lng,
+      lng: contentLanguage(lng),
+      ui: lng,
       t: (key, options) => fixed(key, options ?? {}) as unknown as Markup,
       plain: (key, options) => fixed(key, { ...(options ?? {}), interpolation: { escapeValue: false } }) as string,
       has: (key) => instance.exists(key, { lng, fallbackLng: false } as TOptions),
