@@ -1,6 +1,6 @@
 import { rigaDate, rigaTime } from '../core/time.ts';
 import type { UiLanguage } from '../core/types.ts';
-import { type LvCase, lvClock, lvDate, lvDateRange, lvDateTime, lvDayHeading, numericDate } from './latvian.ts';
+import { type LvCase, lvClock, lvDate, lvDateRange, lvDateTime, lvDayHeading, lvDayMonth, numericDate } from './latvian.ts';
 
 /**
  * One date style throughout, chosen once (docs/language.md):
@@ -76,4 +76,12 @@ export function formatDayHeading(iso: string, lng: UiLanguage): string {
   if (lng === 'lv' || lng === 'rom') return lng === 'lv' ? lvDayHeading(iso) : numericDate(iso);
   const s = plainSpaces(intl(lng, 'heading').format(noon(iso)));
   return s.charAt(0).toLocaleUpperCase(INTL[lng]) + s.slice(1);
+}
+
+/** A day of a month without the year ("1. septembrī", "1 September", "1 сентября"; "01.09." for Romani). */
+export function formatDayMonth(month: number, day: number, lng: UiLanguage, c: LvCase = 'nom'): string {
+  const iso = `2000-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (lng === 'lv') return lvDayMonth(iso, c);
+  if (lng === 'rom') return numericDate(iso).slice(0, 6);
+  return new Intl.DateTimeFormat(INTL[lng], { day: 'numeric', month: 'long', timeZone: 'UTC' }).format(noon(iso));
 }

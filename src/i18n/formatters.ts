@@ -12,7 +12,7 @@ import { PlaceName } from './places.ts';
  *   other languages ignore; `style: list` gives the short form for lists.
  * - `{{dates, dates(case: loc)}}`: a span `{ from, until }` (or a ready string, e.g. "2016–2020").
  * - `{{at, moment(case: loc)}}`: an instant (Date or ISO string) in Riga time, with the time of day.
- * - `{{time, clock}}`: a time of day "HH:MM" ("09.30" in Latvian).
+ * - `{{time, clock}}`: a time of day "HH:MM" or a span "HH:MM–HH:MM" ("09.30" in Latvian).
  * - `{{municipality, place(case: gen)}}`: a PlaceName (nom, gen, loc); a plain string is printed as it is.
  *
  * Option names are kept apart from value names: i18next lets a value of the same name override an option.
@@ -52,9 +52,8 @@ export function addFormatters(instance: I18n): void {
     if (!at || Number.isNaN(at.getTime())) return String(value ?? '');
     return formatMoment(at, readerOf(lng), styleOf(o), caseOf(o, 'loc'));
   });
-  f.add('clock', (value: unknown, lng: string | undefined) =>
-    typeof value === 'string' && /^\d{1,2}:\d{2}$/.test(value) ? formatClock(value, readerOf(lng)) : String(value ?? ''),
-  );
+  // A time or a span of times ("13:00–13:15"): each is written as the reader's language writes times.
+  f.add('clock', (value: unknown, lng: string | undefined) => String(value ?? '').replace(/\b\d{1,2}:\d{2}\b/g, (t) => formatClock(t, readerOf(lng))));
   f.add('place', (value: unknown, lng: string | undefined, o: Options) =>
     value instanceof PlaceName ? value.in(readerOf(lng), caseOf(o, 'nom')) : String(value ?? ''),
   );

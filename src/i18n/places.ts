@@ -35,3 +35,18 @@ export function fixedPlace(name: string): PlaceName {
   const forms = { nom: name, gen: name, loc: name };
   return new PlaceName(forms, name, forms);
 }
+
+/** Several places as one ("No Ventspils, Ventspils novada"): each case is the places in that case, listed. */
+export function joinPlaces(places: readonly PlaceName[]): PlaceName {
+  if (places.length === 1) return places[0]!;
+  const each = (pick: (p: PlaceName) => Declined): Declined => ({
+    nom: places.map((p) => pick(p).nom).join(', '),
+    gen: places.map((p) => pick(p).gen).join(', '),
+    loc: places.map((p) => pick(p).loc).join(', '),
+  });
+  return new PlaceName(
+    each((p) => p.lv),
+    places.map((p) => p.en).join(', '),
+    each((p) => p.ru),
+  );
+}

@@ -93,6 +93,8 @@ describe('municipality and region names', () => {
     expect(municipalities.findRegion('Рижский регион')?.id).toBe('riga');
     expect(municipalities.findRegion('Latgalē')?.id).toBe('latgale');
     expect(municipalities.findRegion('Talsi')).toBeUndefined();
+    expect(municipalities.findRegion('Rīga')).toBeUndefined(); // the city
+    expect(municipalities.findRegion('Kurz')?.id).toBe('kurzeme');
   });
 
   it('reads Russian Cyrillic back into Latvian letters', () => {

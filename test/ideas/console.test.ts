@@ -93,7 +93,7 @@ describe('five ideas through the console adapter (real processes, piped stdin)',
     expect(readFileSync(files[2]!, 'utf8')).toContain('### console expert');
 
     const closed = run(dir, ['src/main.ts', '--as', 'expert'], `/ideas ${VISIT}\n`);
-    expect(closed).toContain('ideju vākšana ir slēgta');
+    expect(closed).toContain('ideju vākšana tika slēgta');
     expect(closed).toContain('1. Romu mediators skolā');
   });
 });

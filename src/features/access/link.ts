@@ -2,7 +2,6 @@ import { anyone, privateChat, type Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import type { ActionDef, CommandDef } from '../../core/router.ts';
-import { formatInstant } from '../../core/time.ts';
 import { type Choice, isLanguage, type Platform, PLATFORMS, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import type { AuditLog } from './audit.ts';
@@ -67,7 +66,7 @@ export function linkPart({ deps, audit, guesses }: LinkDeps): { commands: Comman
   const redeem = async (ctx: Ctx, typed: string): Promise<Reply[]> => {
     const { tr } = ctx;
     const blocked = await guesses.blockedUntil(ctx.person.id, 'link', ctx.now);
-    if (blocked) return [text(tr.t('access:codes.blocked', { time: formatInstant(blocked, tr.lng) }))];
+    if (blocked) return [text(tr.t('access:codes.blocked', { time: blocked }))];
     const code = normalizeCode(typed, LINK_CODE_LENGTH);
     const row = code
       ? await db.selectFrom('link_codes').selectAll().where('code_hash', '=', hashCode('link', code)).where('expires_at', '>', ctx.now.toISOString()).executeTakeFirst()

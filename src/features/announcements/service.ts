@@ -1,6 +1,6 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { type Markup, esc, markup } from '../../core/markup.ts';
-import { formatInstant, ZONE } from '../../core/time.ts';
+import { ZONE } from '../../core/time.ts';
 import { type Address, type Language, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { type Audience, resolveAudience, type VisitAttendees } from './audience.ts';
@@ -150,7 +150,7 @@ export class AnnouncementsService {
     const tr = this.deps.i18n.translator(a.report_language);
     const msg = tr.t('announcements:report.missed', {
       title: headline(a.text),
-      time: formatInstant(scheduledFor, a.report_language),
+      time: scheduledFor,
       hours: Math.round(this.deps.config.announceGraceMs / 3_600_000),
     });
     try {

@@ -108,12 +108,17 @@ export class Municipalities {
     );
   }
 
-  /** A region named in any language or case ("Kurzeme", "Kurzemes", "Курземе", "Riga region"). */
+  /**
+   * A region named in any language or case ("Kurzeme", "Kurzemes", "Курземе", "Riga region"), or the start of one
+   * ("Kurz") when no municipality is named so ("Rīga" is the city, not the Riga region).
+   */
   findRegion(typed: string): Region | undefined {
     const queries = this.queries(typed);
     if (!queries.length) return undefined;
-    const forms = (r: Region) => [r.id, ...Object.values(r.place.lv), ...Object.values(r.place.ru), r.place.en].map(fold);
-    return this.regions.find((r) => forms(r).some((n) => queries.some((q) => n === q || (q.length >= 3 && n.startsWith(q)))));
+    const forms = (r: Region) => [...Object.values(r.place.lv), ...Object.values(r.place.ru), r.place.en].map(fold);
+    const exact = this.regions.find((r) => forms(r).some((n) => queries.includes(n)));
+    if (exact || this.find(typed).length) return exact;
+    return this.regions.find((r) => forms(r).some((n) => queries.some((q) => q.length >= 3 && n.startsWith(q))));
   }
 
   /** The typed text folded, without a leading preposition, and in Latin letters when it is Cyrillic. */

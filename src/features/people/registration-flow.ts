@@ -67,7 +67,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
   };
 
   const askMunicipality = (ctx: Ctx, role: RoleAnswer | 'keep', region: string): Step<State> => {
-    const choices = pairs(municipalities.inRegion(region).map((m) => flowChoice(m.name, `mun:${m.id}`)));
+    const choices = pairs(municipalities.inRegion(region).map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
     choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')]);
     return {
       replies: [text(ctx.tr.t('people:start.choose_municipality', { region: municipalities.regionName(region, ctx.tr.lng) }), choices)],
@@ -79,9 +79,9 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
   const confirm = (ctx: Ctx, role: RoleAnswer | 'keep', municipality: string | null): Step<State> => {
     const roleName = role === 'keep' ? ctx.tr.plain(`common:roles.${ctx.person.role}`) : ctx.tr.plain(`common:roles.${role}`);
     const summary = ctx.tr.t('people:start.summary', {
-      language: ctx.tr.plain(`common:languages.${ctx.tr.lng}`),
+      language: ctx.tr.plain(`common:languages.${ctx.tr.ui}`),
       role: roleName,
-      municipality: municipalities.get(municipality)?.name ?? ctx.tr.plain('common:unknown'),
+      municipality: municipalities.get(municipality)?.place ?? ctx.tr.plain('common:municipality_unknown'),
     });
     const note = role === 'expert' || role === 'mediator' ? `\n\n${ctx.tr.t('people:start.approval_note')}` : '';
     return {
@@ -102,7 +102,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
     const found: Municipality[] = municipalities.find(typed);
     if (found.length === 1) return confirm(ctx, role, found[0]!.id);
     if (found.length > 1 && found.length <= 12) {
-      const choices = pairs(found.map((m) => flowChoice(m.name, `mun:${m.id}`)));
+      const choices = pairs(found.map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
       choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')]);
       return {
         replies: [text(ctx.tr.t('people:start.several_found', { typed: typed.slice(0, 60) }), choices)],

@@ -8,7 +8,7 @@ import type { FeatureDeps } from '../deps.ts';
 import { calendarFile } from './calendar.ts';
 import { loadVisitData } from './data-loader.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
-import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates } from './format.ts';
+import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates, visitSpan } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
 import { isRsvpAnswer, RSVP_ANSWERS, RsvpService } from './rsvp.ts';
 import type { RsvpAnswer } from './tables.ts';
@@ -126,12 +126,12 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     if (v.date_precision !== 'day') return [text(ctx.tr.t('visits:calendar.dates_unknown'))];
     if (!ctx.caps.files) return [text(ctx.tr.t('visits:calendar.no_files', { ref: v.id }))];
     const { events, ...file } = calendarFile(v);
-    return [{ kind: 'file', file, caption: ctx.tr.t('visits:calendar.caption', { count: events, place: v.place, dates: visitDates(v, ctx.tr) }) }];
+    return [{ kind: 'file', file, caption: ctx.tr.t('visits:calendar.caption', { count: events, place: v.place, dates: visitSpan(v, ctx.tr, 'list') }) }];
   };
 
   const rsvpReport = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
     const entries = await rsvps.list(v.id);
-    const head = markup`<b>${ctx.tr.t('visits:rsvps.title', { place: v.place, dates: visitDates(v, ctx.tr) })}</b>`;
+    const head = markup`<b>${ctx.tr.t('visits:rsvps.title', { place: v.place, dates: visitSpan(v, ctx.tr, 'list') })}</b>`;
     if (!entries.length) return [text(join([head, ctx.tr.t('visits:rsvps.none')]))];
     const count = (a: RsvpAnswer) => entries.filter((e) => e.answer === a).length;
     const lines: Markup[] = [head, ctx.tr.t('visits:rsvps.counts', { going: count('going'), maybe: count('maybe'), no: count('no') })];
@@ -141,7 +141,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       lines.push('' as Markup, markup`<b>${ctx.tr.t(`visits:rsvps.group_${a}`, { n: group.length })}</b>`);
       for (const e of group) {
         const m = municipalities.get(e.municipality);
-        lines.push(m ? markup`• ${esc(e.name)} (${esc(m.name)})` : markup`• ${esc(e.name)}`);
+        lines.push(m ? markup`• ${esc(e.name)} (${esc(m.place.in(ctx.tr.ui))})` : markup`• ${esc(e.name)}`);
       }
     }
     return [text(join(lines))];
@@ -150,7 +150,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const answer = async (ctx: Ctx, v: VisitWithAgenda, a: RsvpAnswer): Promise<Reply[]> => {
     if (!isUpcoming(v, ctx.now)) return [text(ctx.tr.t('visits:rsvp.past'))];
     await rsvps.set(v.id, ctx.person.id, a, ctx.now);
-    const lines: Markup[] = [ctx.tr.t(`visits:rsvp.saved_${a}`, { place: v.place, dates: visitDates(v, ctx.tr) })];
+    const lines: Markup[] = [ctx.tr.t(`visits:rsvp.saved_${a}`, { place: v.place, dates: visitSpan(v, ctx.tr) })];
     if (a !== 'no') {
       lines.push(
         (await rsvps.remindersOn(ctx.person.id))
