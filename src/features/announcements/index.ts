@@ -69,11 +69,15 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
     if (!typed || typed === 'all') return 'all';
     const id = ANNOUNCEMENT_KINDS.find((k) => k === fold(arg));
     if (id) return id;
+    // Stems are crude ("termiņš" → "termi", "termiņi" → "termin"), so one may begin the other.
+    const same = (word: string) => {
+      const w = stems(word).join(' ');
+      return w === typed || (Math.min(w.length, typed.length) >= 4 && (w.startsWith(typed) || typed.startsWith(w)));
+    };
     for (const lng of UI_LANGUAGES) {
       const tr = deps.i18n.translator(lng);
-      const all = tr.plain('announcements:subs.all_words').split(',');
-      if (all.some((w) => stems(w).join(' ') === typed)) return 'all';
-      const kind = ANNOUNCEMENT_KINDS.find((k) => stems(tr.plain(`announcements:kinds.${k}`)).join(' ') === typed);
+      if (tr.plain('announcements:subs.all_words').split(',').some(same)) return 'all';
+      const kind = ANNOUNCEMENT_KINDS.find((k) => same(tr.plain(`announcements:kinds.${k}`)));
       if (kind) return kind;
     }
     return undefined;

@@ -2,6 +2,7 @@ import { anyone, checkAll } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, type Markup, join, markup } from '../../core/markup.ts';
 import type { Feature, Registry } from '../../core/router.ts';
+import { fold } from '../../core/text-match.ts';
 import { isLanguage, type Language, LANGUAGES, type Reply, text } from '../../core/types.ts';
 import type { Municipalities } from './municipalities.ts';
 import type { PeopleService } from './people-service.ts';
@@ -14,6 +15,18 @@ export interface PeopleFeatureDeps {
   onRoleRequested?: RegistrationDeps['onRoleRequested'];
   /** `/start ARG` (a Telegram deep link's payload, such as an invite code): replies, or undefined to start as usual. */
   onStart?: (ctx: Ctx, args: string) => Promise<Reply[] | undefined>;
+}
+
+/** Words people type for a language after /language, in the languages they write them in. */
+const LANGUAGE_WORDS: Record<Language, string[]> = {
+  lv: ['lv', 'latviešu', 'latviski', 'latvian', 'латышский', 'латышском', 'по-латышски'],
+  en: ['en', 'english', 'angļu', 'angliski', 'английский', 'английском', 'по-английски'],
+  ru: ['ru', 'русский', 'русском', 'по-русски', 'krievu', 'krieviski', 'russian'],
+};
+
+function languageNamed(typed: string): Language | undefined {
+  const t = fold(typed);
+  return LANGUAGES.find((l) => LANGUAGE_WORDS[l].some((w) => fold(w) === t));
 }
 
 /** Registration, help, language and the main menu: what every person meets first. */
@@ -73,7 +86,8 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
         arg: { name: 'language', description: 'people:commands.language_arg' },
         async handle(ctx, args) {
           const wanted = args.trim().toLowerCase();
-          if (isLanguage(wanted)) return setLanguage(ctx, wanted);
+          const lng = languageNamed(wanted);
+          if (lng) return setLanguage(ctx, lng);
           const intro = wanted ? ctx.tr.t('people:language.unknown', { typed: wanted.slice(0, 20) }) : ctx.tr.t('people:language.choose');
           return [text(intro, languageButtons(ctx))];
         },
