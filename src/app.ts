@@ -16,6 +16,8 @@ import type { FeatureDeps } from './features/deps.ts';
 import { ideasFeature } from './features/ideas/index.ts';
 import { peopleFeature } from './features/people/index.ts';
 import { programmesFeature } from './features/programmes/index.ts';
+import { translationsFeature } from './features/translations/index.ts';
+import type { TranslationService } from './features/translations/service.ts';
 import { visitsFeature } from './features/visits/index.ts';
 import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
@@ -51,6 +53,8 @@ export interface App {
   announcements: AnnouncementsService;
   /** Who did what, when: role changes, announcements, reloads, exports, erasures (`/audit`). */
   audit: AuditLog;
+  /** Translations people make in chat (Romani, corrections): sheets, checks, applying. */
+  translations: TranslationService;
   /** Prometheus metrics: updates handled, deliveries by outcome, queue depth (served with HTTP_PORT). */
   metrics: Metrics;
   /** Whether the bot is up and its database answers (what /healthz reports). */
@@ -72,7 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const database = options.database ?? (await openDatabase(config.database));
   await migrateToLatest(database.db, database.schema);
 
-  const i18n = await createI18n();
+  const i18n = await createI18n(undefined, { menuCoverage: config.languageMenuCoverage });
   const municipalities = Municipalities.load();
   const admins = new Set([...config.admins, ...(options.extraAdmins ?? [])]);
   const people = new PeopleService(database.db, { admins, languageFromHint: i18n.fromHint });
@@ -84,7 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Trust (roles, invites, linking, directory, privacy, audit): made first, registered after the others, because
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);
-  registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart }));
+  registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart, languages: i18n }));
   registry.add(
     programmesFeature(deps, {
       onReload: (r) =>
@@ -99,6 +103,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);
   registry.add(access);
+  // Texts people translated (Romani) or corrected, from the database, before the first message is answered.
+  const translations = translationsFeature(deps);
+  registry.add(translations);
+  await translations.service.refresh();
 
   const metrics = new Metrics({ queueDepth: () => announcements.service.outbox.depth() });
   announcements.service.onOutcome((row, outcome) => metrics.delivery(row.platform, outcome));
@@ -146,6 +154,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     municipalities,
     announcements: announcements.service,
     audit,
+    translations: translations.service,
     metrics,
     health,
     httpPort: () => http?.port,

@@ -45,6 +45,7 @@ const Env = z.object({
   ANNOUNCE_GRACE_HOURS: int(0, 24 * 14, 6),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
   CATALOGUE_STALE_MONTHS: int(1, 120, 12),
+  LANGUAGE_MENU_COVERAGE: int(0, 100, 80),
 });
 
 export interface Config {
@@ -66,6 +67,8 @@ export interface Config {
   outboxLeaseMs: number;
   /** A programme not checked against its sources for this many months is marked as possibly out of date. */
   catalogueStaleMonths: number;
+  /** Percent of the messages a language people translate (Romani) needs before it is offered in language menus. */
+  languageMenuCoverage: number;
 }
 
 export class ConfigError extends Error {
@@ -123,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
     catalogueStaleMonths: e.CATALOGUE_STALE_MONTHS,
+    languageMenuCoverage: e.LANGUAGE_MENU_COVERAGE,
   };
 }

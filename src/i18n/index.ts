@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next, { type i18n as I18n, type TOptions } from 'i18next';
 import { type Markup, esc } from '../core/markup.ts';
-import { contentLanguage, type Language, isLanguage, UI_LANGUAGES, type UiLanguage } from '../core/types.ts';
+import { contentLanguage, type Language, isLanguage, LANGUAGES, UI_LANGUAGES, type UiLanguage } from '../core/types.ts';
+import { type Coverage, coverageOf, type Message, messagesOf } from './catalog.ts';
 import { addFormatters } from './formatters.ts';
 
 export const LOCALES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'locales');
@@ -45,6 +46,19 @@ export interface I18nService {
   translator(lng: UiLanguage): Translator;
   /** The language to use for someone whose platform says `hint` (e.g. "ru-RU", "en-GB"). */
   fromHint(hint: string | undefined | null): Language;
+  /** Every message of the Latvian texts: what a translation is measured against. */
+  readonly messages: readonly Message[];
+  /** How much of the messages a language has, from the files and from what people translated. */
+  coverage(lng: UiLanguage): Coverage;
+  /** Languages in language menus: Latvian, English, Russian, and others once their coverage reaches the threshold. */
+  offered(): UiLanguage[];
+  /** Puts texts people translated or corrected over those of the files (`key` is `namespace:path`). */
+  apply(lng: UiLanguage, texts: ReadonlyArray<{ key: string; value: string }>): void;
+}
+
+export interface I18nOptions {
+  /** Percent of the messages a language needs before it is offered in language menus (default 80). */
+  menuCoverage?: number;
 }
 
 /**
@@ -58,7 +72,7 @@ const tidy = {
   process: (value: string) => value.replace(/(?<!\.)\.\.(?!\.)/g, '.'),
 };
 
-export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
+export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): Promise<I18nService> {
   const resources = readLocales(dir);
   const namespaces = Object.keys(resources[DEFAULT_LANGUAGE] ?? {});
   const instance = i18next.createInstance().use(tidy);
@@ -89,12 +103,45 @@ export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
     });
   }
 
+  const messages = messagesOf(resources[DEFAULT_LANGUAGE] ?? {});
+  const menuCoverage = options.menuCoverage ?? 80;
+  // Coverage is counted again only after texts are added (a translation applied).
+  const coverages = new Map<UiLanguage, Coverage>();
+  instance.store.on('added', () => coverages.clear());
+  const coverage = (lng: UiLanguage): Coverage => {
+    let c = coverages.get(lng);
+    if (!c) {
+      c = coverageOf(messages, lng, (key) => {
+        const [ns, path] = splitKey(key);
+        return instance.getResource(lng, ns, path) !== undefined;
+      });
+      coverages.set(lng, c);
+    }
+    return c;
+  };
+
   return {
     instance,
+    messages,
+    coverage,
+    offered: () => UI_LANGUAGES.filter((l) => (LANGUAGES as readonly string[]).includes(l) || coverage(l).percent >= menuCoverage),
+    apply: (lng, texts) => {
+      for (const { key, value } of texts) {
+        const [ns, path] = splitKey(key);
+        // Each addition tells the store's listeners (coverage, memoized texts) to count again.
+        instance.addResource(lng, ns, path, value);
+      }
+    },
     translator: (lng) => translators.get(lng)!,
     fromHint: (hint) => {
       const base = hint?.toLowerCase().split(/[-_]/)[0];
       return isLanguage(base) ? base : DEFAULT_LANGUAGE;
     },
   };
+}
+
+/** `ns:path.to.key` → [`ns`, `path.to.key`]. */
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
 }

@@ -3,7 +3,8 @@ import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type Step } from '../../core/flows.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import type { CommandDef } from '../../core/router.ts';
-import { type Choice, LANGUAGES, type Reply, text } from '../../core/types.ts';
+import { type Choice, type Reply, text } from '../../core/types.ts';
+import { languageChoices } from '../people/languages.ts';
 import type { FeatureDeps } from '../deps.ts';
 import type { AuditLog } from './audit.ts';
 import { type GuessLimiter, hashCode, INVITE_CODE_LENGTH, INVITE_TTL_DAYS, newCode, normalizeCode } from './codes.ts';
@@ -192,7 +193,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
     }
     return [
       text(tr.t('access:invite.welcome', { role: tr.plain(`common:roles.${role}`), municipality: place ?? tr.plain('common:municipality_unknown') }), [
-        LANGUAGES.map((l) => ({ label: tr.plain(`common:languages.${l}`), action: `lang:set:${l}` })),
+        languageChoices(ctx, deps.i18n, (l) => `lang:set:${l}`),
       ]),
     ];
   };

@@ -2,7 +2,7 @@ import { anyone, privateChat, type Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import type { ActionDef, CommandDef } from '../../core/router.ts';
-import { type Choice, isLanguage, type Platform, PLATFORMS, type Reply, text } from '../../core/types.ts';
+import { type Choice, isUiLanguage, type Platform, PLATFORMS, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import type { AuditLog } from './audit.ts';
 import { formatCode, type GuessLimiter, hashCode, LINK_CODE_LENGTH, LINK_CODE_TTL_MS, newCode, normalizeCode } from './codes.ts';
@@ -104,14 +104,14 @@ export function linkPart({ deps, audit, guesses }: LinkDeps): { commands: Comman
       const left = await guesses.wrong(ctx.person.id, 'link', ctx.now);
       return [text(left > 0 ? tr.t('access:link.invalid', { left }) : tr.t('access:link.invalid_last'))];
     }
-    if (isLanguage(merged.language)) ctx.useLanguage(merged.language);
+    if (isUiLanguage(merged.language)) ctx.useLanguage(merged.language);
     await refreshMenus(deps, ctx.person.id);
     const platforms = await platformsOf(ctx.person.id);
     const effective = (await deps.people.effectiveRole(ctx.person.id)) ?? merged.role;
     const done = ctx.tr.t('access:link.done', {
       platforms: platforms.map((p) => ctx.tr.plain(`access:platforms.${p}`)).join(', '),
       role: ctx.tr.plain(`common:roles.${effective}`),
-      language: ctx.tr.plain(`common:languages.${ctx.tr.lng}`),
+      language: ctx.tr.plain(`common:languages.${ctx.tr.ui}`),
     });
     return [text(join([done, '' as Markup, ctx.tr.t('access:link.choose_platform')]), platformButtons(ctx, platforms))];
   };

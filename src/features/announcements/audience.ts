@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ROLES, MEMBER_ROLES } from '../../core/access.ts';
-import { isLanguage, type Language, PLATFORMS, type Platform } from '../../core/types.ts';
+import { isUiLanguage, PLATFORMS, type Platform, type UiLanguage } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import type { AnnouncementKind } from './tables.ts';
@@ -24,7 +24,7 @@ export interface Recipient {
   personId: string | null;
   platform: Platform;
   chatId: string;
-  language: Language;
+  language: UiLanguage;
 }
 
 /** People going (or maybe going) to a visit; the visits feature provides it. */
@@ -135,7 +135,7 @@ export async function resolveAudience(
     }
     const address = addresses.get(p.id);
     if (!address) continue;
-    recipients.push({ personId: p.id, ...address, language: isLanguage(p.language) ? p.language : 'lv' });
+    recipients.push({ personId: p.id, ...address, language: isUiLanguage(p.language) ? p.language : 'lv' });
   }
   return { recipients, skipped };
 }

@@ -1,7 +1,7 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { type Markup, esc, markup } from '../../core/markup.ts';
 import { ZONE } from '../../core/time.ts';
-import { type Address, type Language, type Reply, text } from '../../core/types.ts';
+import { type Address, type Reply, text, type UiLanguage } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { type Audience, resolveAudience, type VisitAttendees } from './audience.ts';
 import { OutboxStore, type OutboxRow, type RunCounts } from './outbox.ts';
@@ -263,7 +263,7 @@ export class AnnouncementsService {
   }
 }
 
-export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<AnnouncementRow, 'kind' | 'text' | 'file_name' | 'file_mime' | 'file_data'>, lng: Language, personal: boolean): Reply[] {
+export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<AnnouncementRow, 'kind' | 'text' | 'file_name' | 'file_mime' | 'file_data'>, lng: UiLanguage, personal: boolean): Reply[] {
   const tr = deps.i18n.translator(lng);
   const parts: Markup[] = [tr.t('announcements:message.header', { kind: tr.plain(`announcements:kinds.${a.kind}`) }), a.text as Markup];
   if (personal) parts.push(tr.t('announcements:message.footer'));

@@ -2,7 +2,8 @@ import type { Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type FlowInput, type Step } from '../../core/flows.ts';
 import type { Markup } from '../../core/markup.ts';
-import { type Choice, isLanguage, LANGUAGES, text } from '../../core/types.ts';
+import { type Choice, isUiLanguage, text } from '../../core/types.ts';
+import { languageChoices, type LanguageOffer, mayChoose } from './languages.ts';
 import type { Municipalities, Municipality } from './municipalities.ts';
 import type { PeopleService } from './people-service.ts';
 
@@ -21,6 +22,8 @@ export interface RegistrationDeps {
   municipalities: Municipalities;
   /** Tells coordinators about a new role request (the access feature supplies it). */
   onRoleRequested?: (ctx: Ctx, role: Role, municipality: string | null) => Promise<void>;
+  /** Which languages the menus offer (Romani once enough of it is translated). */
+  languages: LanguageOffer;
 }
 
 /** Roles that a coordinator or admin already approved: registration does not ask about them again. */
@@ -40,7 +43,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
   const askLanguage = (ctx: Ctx): Step<State> => ({
     replies: [
       text(ctx.tr.t('people:start.greeting'), [
-        LANGUAGES.map((l) => flowChoice(ctx.tr.plain(`common:languages.${l}`), `lang:${l}`)),
+        languageChoices(ctx, deps.languages, (l) => `lang:${l}`).map((c) => flowChoice(c.label, c.action)),
       ]),
     ],
     state: { step: 'language' },
@@ -154,7 +157,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
       switch (state.step) {
         case 'language': {
           const lng = value?.startsWith('lang:') ? value.slice(5) : input.type === 'text' ? input.text.trim().toLowerCase() : '';
-          if (!isLanguage(lng)) return reask(ctx, state, ctx.tr.t('people:start.use_buttons'));
+          if (!isUiLanguage(lng) || !mayChoose(ctx, deps.languages, lng)) return reask(ctx, state, ctx.tr.t('people:start.use_buttons'));
           await people.setLanguage(ctx.person.id, lng, ctx.now);
           ctx.useLanguage(lng);
           return afterLanguage(ctx);
