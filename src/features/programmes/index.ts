@@ -1,12 +1,13 @@
 import { anyone, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
-import { esc, join, type Markup } from '../../core/markup.ts';
+import { join, type Markup } from '../../core/markup.ts';
 import { commandAction, type Feature } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
 import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
+import { errorInWords } from './error-words.ts';
 import { detailsMarkup, endedMarkup, type Freshness, listMarkup, listOrder, loc, sourcesMarkup, standing } from './render.ts';
 import { programmesNamedBy, searchProgrammes } from './search.ts';
 
@@ -93,7 +94,7 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
     await options.onReload?.(record);
     const t = ctx.tr;
     if (!record.ok) {
-      const shown = record.errors.slice(0, 15).map((e) => esc(`• ${formatError(e)}`));
+      const shown = record.errors.slice(0, 15).map((e) => errorInWords(e, t));
       const more = record.errors.length > 15 ? [t.t('programmes:reload.more', { count: record.errors.length - 15 })] : [];
       return splitReplies(join([t.t('programmes:reload.refused', { count: record.count }), ...shown, ...more]), [], limit(ctx));
     }
