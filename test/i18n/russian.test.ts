@@ -66,4 +66,17 @@ describe('Russian speakers', () => {
     await u.send('/language по-русски');
     expect(u.text()).toContain('Язык: русский');
   });
+
+  it('runs commands typed in Russian or Latvian words, which the platforms cannot register', async () => {
+    app = await testApp({ now: '2026-12-01T10:00:00Z' });
+    const u = await new TestUser(app, { id: 'ru' }).as('expert', 'daugavpils', 'ru');
+    await u.send('/помощь');
+    expect(u.text()).toContain('Доступные вам команды');
+    await u.send('/язык latviešu');
+    expect(u.text()).toContain('Valoda: latviešu');
+    await u.send('/vizītes');
+    expect(u.text()).toContain('Notikušās');
+    await u.send('/какая-то');
+    expect(u.text()).toContain('Es atbildu uz komandām un pogām');
+  });
 });

@@ -3,7 +3,7 @@ import type { Ctx } from '../../core/context.ts';
 import { esc, type Markup, join, markup } from '../../core/markup.ts';
 import type { Feature, Registry } from '../../core/router.ts';
 import { isUiLanguage, type Reply, text, type UiLanguage } from '../../core/types.ts';
-import { languageChoices, languageNamed, type LanguageOffer, mayChoose } from './languages.ts';
+import { languageChoices, languageNamed, type LanguageOffer, localizedCommand, mayChoose } from './languages.ts';
 import type { Municipalities } from './municipalities.ts';
 import type { PeopleService } from './people-service.ts';
 import { type RegistrationDeps, registrationFlow } from './registration-flow.ts';
@@ -105,6 +105,15 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
         },
       },
       { id: 'people:register', access: [anyone], handle: (ctx) => ctx.startFlow('register') },
+    ],
+    textHandlers: [
+      {
+        name: 'localized-commands',
+        async handle(ctx, typed) {
+          const cmd = localizedCommand(typed);
+          return cmd && registry.commands.has(cmd.name) ? ctx.runCommand(cmd.name, cmd.args) : undefined;
+        },
+      },
     ],
     menu: [{ label: 'people:menu.help', command: 'help', order: 90 }],
     personalData: people.personalData(),

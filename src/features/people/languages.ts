@@ -31,3 +31,36 @@ export function mayChoose(ctx: Ctx, offer: LanguageOffer, lng: UiLanguage): bool
 export function languageChoices(ctx: Ctx, offer: LanguageOffer, action: (l: UiLanguage) => string): Array<{ label: string; action: string }> {
   return offer.offered().map((l) => ({ label: ctx.tr.plain(`common:languages.${l}`), action: action(l) }));
 }
+
+/**
+ * Commands typed in the reader's own words ("/помощь", "/palīdzība"): the platforms register Latin names only, so
+ * these arrive as text; they run the command they name.
+ */
+const COMMAND_WORDS: Record<string, string[]> = {
+  help: ['palīdzība', 'palidziba', 'помощь', 'справка'],
+  start: ['sākt', 'sakt', 'старт', 'начать'],
+  menu: ['izvēlne', 'izvelne', 'меню'],
+  language: ['valoda', 'язык'],
+  cancel: ['atcelt', 'отмена', 'отменить'],
+  programmes: ['programmas', 'программы'],
+  programme: ['programma', 'программа'],
+  eligibility: ['kasder', 'подходит'],
+  visits: ['vizītes', 'vizites', 'визиты'],
+  agenda: ['darbakārtība', 'darbakartiba', 'повестка'],
+  calendar: ['kalendārs', 'kalendars', 'календарь'],
+  reminders: ['atgādinājumi', 'atgadinajumi', 'напоминания'],
+  ideas: ['idejas', 'идеи'],
+  contacts: ['kontakti', 'контакты'],
+  unsubscribe: ['atteikties', 'отписаться'],
+  subscribe: ['pierakstīties', 'pierakstities', 'подписаться'],
+  privacy: ['privātums', 'privatums', 'конфиденциальность'],
+  translations: ['tulkojumi', 'переводы'],
+};
+const COMMANDS_BY_WORD = new Map(Object.entries(COMMAND_WORDS).flatMap(([cmd, words]) => words.map((w) => [fold(w), cmd] as const)));
+
+/** The command a "/word args" text names in Latvian or Russian, with its arguments. */
+export function localizedCommand(text: string): { name: string; args: string } | undefined {
+  const m = /^\/(\p{L}+)(?:\s+([\s\S]*))?$/u.exec(text.trim());
+  const name = m ? COMMANDS_BY_WORD.get(fold(m[1]!)) : undefined;
+  return name ? { name, args: (m![2] ?? '').trim() } : undefined;
+}
