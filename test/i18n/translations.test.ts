@@ -281,5 +281,5 @@ describe('translations made by people, applied in chat', () => {
     expect(toPlain(app.i18n.translator('rom').t('people:menu.title'))).toBe('(rom) Sar te keras?');
     const audit = await app.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'translations.apply').execute();
     expect(audit.map((a) => [a.actor_id, JSON.parse(a.details!).via])).toEqual([[null, 'command line']]);
-  });
+  }, 300_000); // three processes, each starting TypeScript: slow on a loaded machine
 });
