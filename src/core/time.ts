@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { Language } from './types.ts';
 
 /** Instants are stored in UTC; people see and schedule in Riga time, across daylight-saving changes. */
 export const ZONE = 'Europe/Riga';
@@ -32,6 +33,28 @@ export function rigaDate(instant: Date): string {
 /** The Riga wall-clock time (HH:MM) of an instant. */
 export function rigaTime(instant: Date): string {
   return DateTime.fromJSDate(instant, { zone: ZONE }).toFormat('HH:mm');
+}
+
+const LOCALES: Record<Language, string> = { lv: 'lv', en: 'en-GB', ru: 'ru' };
+
+/**
+ * "2021. gada 27. maijs" / "27 May 2021": a date in the nominative, for the contents of files (documents, sheets).
+ * Messages use the `date` and `moment` formatters of src/i18n/formatters.ts instead, which put a Latvian date in
+ * the case its sentence needs.
+ */
+export function formatDate(date: string, lng: Language, options: { weekday?: boolean; year?: boolean } = {}): string {
+  const dt = DateTime.fromISO(date, { zone: ZONE }).setLocale(LOCALES[lng]);
+  return dt.toLocaleString({
+    day: 'numeric',
+    month: 'long',
+    ...(options.year !== false ? { year: 'numeric' } : {}),
+    ...(options.weekday ? { weekday: 'long' } : {}),
+  });
+}
+
+/** Date and time of an instant in Riga, in the nominative (see `formatDate`). */
+export function formatInstant(instant: Date, lng: Language): string {
+  return `${formatDate(rigaDate(instant), lng)}, ${rigaTime(instant)}`;
 }
 
 /** Adds whole days to a YYYY-MM-DD date. */
