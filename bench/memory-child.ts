@@ -1,9 +1,9 @@
 /**
- * Run by memory.bench.ts with `node --expose-gc --import tsx`: opens DATABASE_URL, starts the whole app with a
+ * Compiled and run by memory.bench.ts with `node --expose-gc`: opens DATABASE_URL, starts the whole app with a
  * Telegram adapter that never answers (so the delivery worker has claimed its first rows and waits, the rest stay
  * pending), lets the background work settle, and prints its memory as JSON. With MEMORY_ANNOUNCE=1 it then starts
- * a "now" announcement to everyone (the audience resolved and every outbox row written in one transaction) and
- * prints the peak.
+ * a "now" announcement to everyone (the audience resolved page by page, every outbox row written in one
+ * transaction) and prints the peak.
  */
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';

@@ -1,6 +1,6 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** One measured figure. `baseline` names the figure it is compared with, run side by side in the same process. */
@@ -20,7 +20,7 @@ export interface BenchModule {
 
 /**
  * `npm run bench` runs every `bench/*.bench.ts`, prints a table and writes bench/results.json. `--quick` (or
- * BENCH_QUICK=1) shrinks the workloads for a smoke run; the README quotes full runs.
+ * BENCH_QUICK=1) shrinks the workloads for a smoke run; docs/performance.md quotes full runs.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -30,12 +30,15 @@ const files = readdirSync(here)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
-const all: Array<BenchResult & { suite: string }> = [];
+const all: Array<BenchResult & { suite: string; date: string; loadAvg1m: number }> = [];
 for (const f of files) {
   const mod = (await import(pathToFileURL(join(here, f)).href)) as BenchModule;
   process.stderr.write(`running ${f} …\n`);
+  const load = loadavg()[0]!;
   const results = await mod.run({ quick });
-  for (const r of results) all.push({ suite: mod.title, ...r });
+  // The machine's load when the suite started and ended: these are shared machines.
+  const loadAvg1m = Math.round(((load + loadavg()[0]!) / 2) * 100) / 100;
+  for (const r of results) all.push({ suite: mod.title, date: new Date().toISOString(), loadAvg1m, ...r });
 }
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
@@ -56,6 +59,19 @@ console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line(r));
 
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
-mkdirSync(here, { recursive: true });
-writeFileSync(join(here, 'results.json'), JSON.stringify({ date: new Date().toISOString(), quick, machine, results: all }, null, 2));
-console.log(`\nmachine: node ${machine.node}, ${machine.cpus} × ${machine.cpu}; written to bench/results.json`);
+// bench/results.json is committed (the figures docs/performance.md quotes): a run of some suites replaces those
+// suites' figures and keeps the others'. A quick run is a smoke test and is not written.
+const file = join(here, 'results.json');
+if (!quick) {
+  let kept: typeof all = [];
+  try {
+    const previous = JSON.parse(readFileSync(file, 'utf8')) as { results: typeof all };
+    const rerun = new Set(all.map((r) => r.suite));
+    kept = previous.results.filter((r) => !rerun.has(r.suite));
+  } catch {
+    // none yet
+  }
+  mkdirSync(here, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ machine, results: [...kept, ...all] }, null, 2)}\n`);
+}
+console.log(`\nmachine: node ${machine.node}, ${machine.cpus} × ${machine.cpu}; ${quick ? 'quick run, not written' : 'written to bench/results.json'}`);

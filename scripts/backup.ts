@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../src/config.ts';
@@ -19,6 +19,10 @@ if (config.database.kind !== 'sqlite') {
   process.exit(2);
 }
 const source = resolve(config.database.file);
+if (config.database.file === ':memory:' || !existsSync(source)) {
+  console.error(`backup: there is no database at ${source} (DATABASE_URL=${process.env.DATABASE_URL ?? 'unset: the default data/bot.sqlite'}). Nothing was written.`);
+  process.exit(2);
+}
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const target = resolve(process.argv[2] ?? join('data', 'backups', `bot-${stamp}.sqlite`));
 const partial = `${target}.partial`;

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Adapter } from './core/adapter.ts';
 import { BotCore } from './core/bot.ts';
@@ -11,11 +10,15 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { accessFeature, AuditLog } from './features/access/index.ts';
 import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
+import { RateLimiter } from './features/announcements/rate-limit.ts';
 import type { AnnouncementsOptions } from './features/announcements/service.ts';
 import type { FeatureDeps } from './features/deps.ts';
 import { ideasFeature } from './features/ideas/index.ts';
+import { noticesFeature } from './features/notices/index.ts';
+import { Notices } from './features/notices/notices.ts';
 import { peopleFeature } from './features/people/index.ts';
 import { programmesFeature } from './features/programmes/index.ts';
+import { reportsFeature } from './features/reports/index.ts';
 import { translationsFeature } from './features/translations/index.ts';
 import type { TranslationService } from './features/translations/service.ts';
 import { visitsFeature } from './features/visits/index.ts';
@@ -23,6 +26,7 @@ import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
 import { createI18n, type I18nService } from './i18n/index.ts';
 import { silentLogger } from './log.ts';
+import { cannotWrite } from './db/writable.ts';
 import { type Health, Metrics, type ObservabilityServer, startObservabilityServer, within } from './observability.ts';
 
 export interface AppOptions {
@@ -51,6 +55,8 @@ export interface App {
   people: PeopleService;
   municipalities: Municipalities;
   announcements: AnnouncementsService;
+  /** Messages to people other than announcements, queued and retried (`notices.flush()` in tests). */
+  notices: Notices;
   /** Who did what, when: role changes, announcements, reloads, exports, erasures (`/audit`). */
   audit: AuditLog;
   /** Translations people make in chat (Romani, corrections): sheets, checks, applying. */
@@ -75,6 +81,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const log = options.log ?? silentLogger;
   const database = options.database ?? (await openDatabase(config.database));
   await migrateToLatest(database.db, database.schema);
+  const unwritable = await cannotWrite(database.db);
+  if (unwritable) {
+    await database.close();
+    throw new Error(
+      `the database at ${database.location} cannot be written (${unwritable}). Check the file's and its folder's permissions, ` +
+        'the free disk space, or the PostgreSQL user\'s rights, then start again.',
+    );
+  }
 
   const i18n = await createI18n(undefined, { menuCoverage: config.languageMenuCoverage });
   const municipalities = Municipalities.load();
@@ -84,7 +98,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   const registry = new Registry();
 
   const audit = new AuditLog(database.db, clock, log, (id) => people.effectiveRole(id));
-  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, people, municipalities, registry, config, audit };
+  // One pace for everything the bot sends first on a platform: announcements and notices together.
+  const limiter = options.announcements?.limiter ?? new RateLimiter(options.announcements?.limits, options.announcements?.timer);
+  const notices = new Notices({
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    log,
+    i18n,
+    messenger,
+    people,
+    limiter,
+    leaseMs: config.outboxLeaseMs,
+    ...(options.announcements?.background === false ? { background: false } : {}),
+  });
+  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, notices, people, municipalities, registry, config, audit };
   // Trust (roles, invites, linking, directory, privacy, audit): made first, registered after the others, because
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);
@@ -99,10 +127,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
   registry.add(ideasFeature(deps));
-  const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements });
+  registry.add(reportsFeature(deps));
+  const announcements = announcementsFeature(deps, { leaseMs: config.outboxLeaseMs, ...options.announcements, limiter });
   announcements.service.setVisitAttendees((visitId) => visits.rsvps.attendees(visitId));
   registry.add(announcements);
   registry.add(access);
+  registry.add(noticesFeature(deps));
   // Texts people translated (Romani) or corrected, from the database, before the first message is answered.
   const translations = translationsFeature(deps);
   registry.add(translations);
@@ -121,6 +151,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
     onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
+    deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
+    startLink: (platform, payload) => messenger.startLink(platform, payload),
+    sendPrivately: async (address, replies) => {
+      try {
+        for (const r of replies) await messenger.send(address, r, { keyed: true });
+        return true;
+      } catch (err) {
+        log.warn({ platform: address.platform, failure: err instanceof Error ? err.message : String(err) }, 'could not write privately');
+        return false;
+      }
+    },
   });
   messenger.prepare = (address, reply) => core.prepareOutbound(address, reply);
 
@@ -134,11 +175,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     const common = { uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), adapters: messenger.platforms() };
     if (stopping) return { ok: false, ...common, database: 'closing' };
     try {
-      await within(sql`select 1`.execute(database.db), 2000, 'the database');
-      return { ok: true, ...common, database: 'ok' };
+      const unwritable = await within(cannotWrite(database.db), 2000, 'the database');
+      if (unwritable) return { ok: false, ...common, database: `cannot write: ${unwritable}` };
     } catch (err) {
       return { ok: false, ...common, database: err instanceof Error ? err.message : String(err) };
     }
+    const outbox = announcements.service.deliveryHealth();
+    if (!outbox.ok) return { ok: false, ...common, database: 'ok', outbox: outbox.reason };
+    return { ok: true, ...common, database: 'ok', outbox: 'ok' };
   };
 
   return {
@@ -153,13 +197,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     people,
     municipalities,
     announcements: announcements.service,
+    notices,
     audit,
     translations: translations.service,
     metrics,
     health,
     httpPort: () => http?.port,
     async start(list) {
-      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log });
+      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
       adapters = list;
       for (const adapter of adapters) {
         messenger.register(adapter);

@@ -42,7 +42,13 @@ const Env = z.object({
   LOG_FILE: optional,
   CONSOLE_FILES_DIR: optional,
   HTTP_PORT: int(0, 65535, 0),
-  ANNOUNCE_GRACE_HOURS: int(0, 24 * 14, 6),
+  PUBLIC_URL: url('the address people reach HTTP_PORT at from outside, e.g. https://bot.example.lv (calendar feeds)'),
+  // 0 would mark even a "send now" announcement as missed the moment it is due: refused, with the reason.
+  ANNOUNCE_GRACE_HOURS: optional
+    .refine((v) => v === undefined || v.trim() !== '0', {
+      message: '0 would mark every run as missed, even "send now" ones; use 1 or more (hours a missed run may still be sent late)',
+    })
+    .pipe(int(1, 24 * 14, 6)),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
   CATALOGUE_STALE_MONTHS: int(1, 120, 12),
   LANGUAGE_MENU_COVERAGE: int(0, 100, 80),
@@ -62,6 +68,8 @@ export interface Config {
   consoleFilesDir: string;
   /** Port for /healthz and /metrics; 0 means no HTTP server for them. */
   httpPort: number;
+  /** Where people reach the HTTP server (calendar feed links); without it, http://localhost:HTTP_PORT. */
+  publicUrl?: string;
   announceGraceMs: number;
   /** How long a delivery claimed by a worker that stopped answering waits before another worker takes it. */
   outboxLeaseMs: number;
@@ -123,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     log: { ...(e.LOG_LEVEL ? { level: e.LOG_LEVEL } : {}), ...(e.LOG_FILE ? { file: e.LOG_FILE } : {}) },
     consoleFilesDir: e.CONSOLE_FILES_DIR ?? 'data/console-files',
     httpPort: e.HTTP_PORT,
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
     catalogueStaleMonths: e.CATALOGUE_STALE_MONTHS,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { HttpRoute } from './core/router.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type UpdateOutcome = 'ok' | 'error';
@@ -88,7 +89,7 @@ export interface ObservabilityServer {
 
 /**
  * `GET /healthz` (200 with `{"status":"ok",…}` when `health()` says so, else 503) and `GET /metrics` (Prometheus
- * text format) on their own port. Nothing else is served; the port carries no personal data.
+ * text format) on their own port, and the features' read-only pages (the calendar feed, behind a secret token).
  */
 export async function startObservabilityServer(options: {
   port: number;
@@ -96,6 +97,8 @@ export async function startObservabilityServer(options: {
   metrics: Metrics;
   health: () => Promise<Health>;
   log: Logger;
+  /** Features' pages (the calendar feed). */
+  routes?: readonly HttpRoute[];
 }): Promise<ObservabilityServer> {
   const { metrics, health, log } = options;
   metrics.enableDefaultMetrics();
@@ -116,6 +119,13 @@ export async function startObservabilityServer(options: {
       if (path === '/metrics') {
         const body = await metrics.text();
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+        return;
+      }
+      const route = options.routes?.find((r) => r.path === path);
+      if (route) {
+        const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+        const out = await route.handle(query);
+        res.writeHead(out.status, { 'content-type': out.type, 'cache-control': 'no-store', ...out.headers }).end(req.method === 'HEAD' ? undefined : out.body);
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Adapter, IncomingHandler } from '../../src/core/adapter.ts';
 import { spans, type Markup } from '../../src/core/markup.ts';
+import { releaseFiles } from '../../src/core/files.ts';
 import type { Address, Capabilities, FileData, IdentityRef, Incoming, Reply, SentRef } from '../../src/core/types.ts';
 
 export interface ConsoleAdapterOptions {
@@ -102,7 +103,11 @@ export class ConsoleAdapter implements Adapter {
     };
     try {
       const replies = await handler.handle(incoming);
-      for (const r of replies) this.render(r);
+      try {
+        for (const r of replies) this.render(r);
+      } finally {
+        await releaseFiles(replies);
+      }
     } catch (err) {
       // The core answers its own errors; reaching here means it could not even do that (database gone).
       this.write(`! ${(err as Error).message}\n`);
@@ -138,6 +143,7 @@ export class ConsoleAdapter implements Adapter {
         return;
       }
       case 'form':
+      case 'toast':
         this.write(`${this.format(reply.text)}\n\n`);
         return;
     }
@@ -151,7 +157,8 @@ export class ConsoleAdapter implements Adapter {
     const stem = safe.slice(0, safe.length - ext.length);
     let path = join(this.options.filesDir, safe);
     for (let i = 2; existsSync(path); i++) path = join(this.options.filesDir, `${stem}-${i}${ext}`);
-    writeFileSync(path, file.data);
+    if ('data' in file) writeFileSync(path, file.data);
+    else copyFileSync(file.path, path);
     return resolve(path);
   }
 

@@ -1,5 +1,5 @@
 import { InlineKeyboard } from 'grammy';
-import { type Markup, splitMarkup, toPlain } from '../../src/core/markup.ts';
+import { type Markup, type MarkupNode, type MarkupTag, parseMarkup, renderMarkup, splitMarkup, textOf } from '../../src/core/markup.ts';
 import type { Choice } from '../../src/core/types.ts';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -8,7 +8,7 @@ export const TELEGRAM_CALLBACK_LIMIT = 64;
 
 /** Telegram counts a message's length after parsing entities, in UTF-16 code units. */
 export function telegramLength(m: string): number {
-  return toPlain(m as Markup).length;
+  return textOf(parseMarkup(m as Markup)).length;
 }
 
 /** Long texts become several messages, split at paragraph boundaries; buttons go under the last one. */
@@ -31,46 +31,45 @@ export function keyboard(choices: Choice[][] | undefined): InlineKeyboard | unde
 
 type Entity = { type: string; offset: number; length: number; url?: string };
 
-const TAGS: Record<string, string> = { bold: 'b', italic: 'i', underline: 'u', strikethrough: 's', code: 'code', pre: 'pre', text_link: 'a', blockquote: 'blockquote' };
+const TAGS: Record<string, MarkupTag> = { bold: 'b', italic: 'i', underline: 'u', strikethrough: 's', code: 'code', pre: 'pre', text_link: 'a', blockquote: 'blockquote', expandable_blockquote: 'blockquote' };
 
 /**
  * A message's formatting entities as the core's markup, so what a coordinator writes in bold or with links keeps
- * its formatting when it goes out to everyone. Offsets are UTF-16 code units, as JavaScript strings count.
+ * its formatting when it goes out to everyone. Entities become a tree: each is placed inside the ones that contain
+ * it, and one that overlaps another without containing it is cut in two at the other's edge, so the result is
+ * always well nested. Offsets are UTF-16 code units, as JavaScript strings count.
  */
 export function entitiesToMarkup(text: string, entities: readonly Entity[] | undefined): Markup {
-  const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const used = (entities ?? []).filter((e) => TAGS[e.type] && e.length > 0);
-  if (used.length === 0) return escape(text) as Markup;
-  const opens = new Map<number, Entity[]>();
-  const closes = new Map<number, Entity[]>();
-  for (const e of used) {
-    opens.set(e.offset, [...(opens.get(e.offset) ?? []), e]);
-    closes.set(e.offset + e.length, [...(closes.get(e.offset + e.length) ?? []), e]);
-  }
-  const open = (e: Entity) => (e.type === 'text_link' ? `<a href="${escape(e.url ?? '')}">` : `<${TAGS[e.type]}>`);
-  let out = '';
-  const stack: Entity[] = [];
-  for (let i = 0; i <= text.length; i++) {
-    const ending = closes.get(i);
-    if (ending) {
-      // Close everything opened after the earliest entity ending here, then reopen the ones still running.
-      const reopen: Entity[] = [];
-      while (stack.some((e) => ending.includes(e))) {
-        const top = stack.pop()!;
-        out += `</${TAGS[top.type]}>`;
-        if (!ending.includes(top)) reopen.unshift(top);
+  const used = (entities ?? [])
+    .filter((e) => TAGS[e.type] && e.length > 0 && e.offset >= 0 && e.offset + e.length <= text.length)
+    .sort((a, b) => a.offset - b.offset || b.length - a.length);
+  const build = (from: number, to: number, list: readonly Entity[]): MarkupNode[] => {
+    const out: MarkupNode[] = [];
+    let pos = from;
+    let rest = [...list];
+    while (rest.length) {
+      const e = rest.shift()!;
+      const end = Math.min(e.offset + e.length, to);
+      if (e.offset > pos) out.push({ kind: 'text', text: text.slice(pos, e.offset) });
+      // Entities starting inside this one: wholly inside go in; one running past its end is cut at the end.
+      const inner: Entity[] = [];
+      const later: Entity[] = [];
+      for (const o of rest) {
+        if (o.offset >= end) later.push(o);
+        else if (o.offset + o.length <= end) inner.push(o);
+        else {
+          inner.push({ ...o, length: end - o.offset });
+          later.push({ ...o, offset: end, length: o.offset + o.length - end });
+        }
       }
-      for (const e of reopen) {
-        out += open(e);
-        stack.push(e);
-      }
+      const tag = TAGS[e.type]!;
+      const children = build(e.offset, end, inner);
+      out.push(tag === 'a' ? { kind: 'el', tag, href: e.url ?? '', children } : { kind: 'el', tag, children });
+      pos = end;
+      rest = later.sort((a, b) => a.offset - b.offset || b.length - a.length);
     }
-    for (const e of (opens.get(i) ?? []).sort((a, b) => b.length - a.length)) {
-      out += open(e);
-      stack.push(e);
-    }
-    if (i < text.length) out += escape(text[i]!);
-  }
-  while (stack.length) out += `</${TAGS[stack.pop()!.type]}>`;
-  return out as Markup;
+    if (pos < to) out.push({ kind: 'text', text: text.slice(pos, to) });
+    return out;
+  };
+  return renderMarkup(build(0, text.length, used));
 }

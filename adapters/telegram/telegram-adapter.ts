@@ -1,14 +1,16 @@
 import { createServer, type Server } from 'node:http';
-import { autoRetry } from '@grammyjs/auto-retry';
+import { run, type RunnerHandle, sequentialize } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, InputFile, webhookCallback, type Context } from 'grammy';
 import type { Message, User } from 'grammy/types';
 import type { Logger } from 'pino';
 import { type Adapter, type CommandMenus, DeliveryError, type IncomingHandler } from '../../src/core/adapter.ts';
+import { releaseFiles } from '../../src/core/files.ts';
 import { parseCommand } from '../../src/core/input.ts';
-import type { Markup } from '../../src/core/markup.ts';
+import { type Markup, toPlain } from '../../src/core/markup.ts';
 import { type Address, type Capabilities, type IdentityRef, type Incoming, LANGUAGES, type Payload, type Reply, type SentRef, type TextReply } from '../../src/core/types.ts';
 import { classifyTelegramError } from './errors.ts';
 import { entitiesToMarkup, keyboard, splitForTelegram, TELEGRAM_CALLBACK_LIMIT, TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, telegramLength } from './render.ts';
+import { boundedRetry, REPLY_POLICY } from './retry.ts';
 
 export interface TelegramAdapterOptions {
   token: string;
@@ -20,14 +22,25 @@ export interface TelegramAdapterOptions {
   retryDelayMs?: number;
   /** Long-polling timeout in seconds (Telegram allows up to 50). */
   pollingTimeoutSeconds?: number;
+  /** How long reading a file a person sent may take. */
+  downloadTimeoutMs?: number;
 }
 
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024; // the Bot API's getFile limit
+/** A file a person sends is read within this time or not at all (the flow says so and keeps its state). */
+const DOWNLOAD_TIMEOUT_MS = 30_000;
+/** A pressed button's spinner is stopped within this time even while the core is still busy with the press. */
+const CALLBACK_ANSWER_MS = 2000;
+const TOAST_LIMIT = 200; // Telegram's limit for a callback answer's text
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 /**
  * Telegram through grammY: updates in, Replies out as HTML messages with inline keyboards, documents and photos.
- * Long polling by default; webhook mode with the secret-token header checked. 429 and 5xx answers are retried with
- * Telegram's delay (auto-retry); an error in one update is logged and never stops the bot.
+ * Long polling through grammY's runner (webhook mode with the secret-token header checked): updates of different
+ * chats are handled at once, those of one chat in order (`sequentialize`), so one slow or flooded chat never
+ * holds the others. Answers get a few quick attempts (`REPLY_POLICY`); what still fails is handed back to the
+ * core, which delivers it in the background or says briefly that it could not. An error in one update is logged
+ * and never stops the bot.
  */
 export class TelegramAdapter implements Adapter {
   readonly platform = 'telegram' as const;
@@ -48,7 +61,9 @@ export class TelegramAdapter implements Adapter {
   readonly outbound: Api;
   private handler: IncomingHandler | undefined;
   private server: Server | undefined;
-  private polling: Promise<void> | undefined;
+  private runner: RunnerHandle | undefined;
+  /** The newest update handled, confirmed to Telegram on stop so it is not handed out again after a restart. */
+  private lastUpdateId: number | undefined;
   private stopped = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Pending delays, run at once on stop so nothing waits forever. */
@@ -56,12 +71,18 @@ export class TelegramAdapter implements Adapter {
 
   constructor(private readonly options: TelegramAdapterOptions) {
     this.bot = new Bot(options.token, { client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowInternalServerErrors: false, rethrowHttpErrors: false }));
+    this.bot.api.config.use(boundedRetry(REPLY_POLICY));
     this.outbound = new Api(options.token, { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), timeoutSeconds: 20 });
+    // One chat's updates in order (a flow's steps, a flood), different chats side by side.
+    this.bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? `user:${ctx.from.id}` : undefined)));
+    this.bot.use((ctx, next) => {
+      this.lastUpdateId = Math.max(this.lastUpdateId ?? 0, ctx.update.update_id);
+      return next();
+    });
     this.bot.on('message', (ctx) => this.track(this.onMessage(ctx)));
     this.bot.on('callback_query', (ctx) => this.track(this.onCallback(ctx)));
     this.bot.catch((err) => {
-      options.log.error({ err: err.error, update: err.ctx.update.update_id }, 'telegram update failed');
+      options.log.error({ err: redact(err.error), update: err.ctx.update.update_id }, 'telegram update failed');
     });
   }
 
@@ -77,15 +98,22 @@ export class TelegramAdapter implements Adapter {
 
   private startPolling(): void {
     if (this.stopped) return;
-    this.polling = this.bot
-      .start({
-        allowed_updates: ['message', 'callback_query'],
-        timeout: this.options.pollingTimeoutSeconds ?? 30,
-      })
-      .catch((err) => {
-        this.options.log.error({ err }, 'telegram polling stopped');
-        if (!this.stopped) this.later(() => this.startPolling(), this.options.retryDelayMs ?? 5000);
-      });
+    const runner = run(this.bot, {
+      runner: {
+        fetch: { allowed_updates: ALLOWED_UPDATES, timeout: this.options.pollingTimeoutSeconds ?? 30 },
+        // Network trouble is retried by the runner; it would print each failure with console.error, so we log instead.
+        silent: true,
+        retryInterval: 'exponential',
+        maxRetryTime: 60_000,
+      },
+    });
+    this.runner = runner;
+    const restart = (err?: unknown) => {
+      if (this.stopped || this.runner !== runner) return;
+      this.options.log.error({ err: redact(err) }, 'telegram polling stopped; restarting');
+      this.later(() => this.startPolling(), this.options.retryDelayMs ?? 5000);
+    };
+    runner.task()?.then(() => restart(), restart);
   }
 
   private async startWebhook(webhook: NonNullable<TelegramAdapterOptions['webhook']>): Promise<void> {
@@ -99,13 +127,13 @@ export class TelegramAdapter implements Adapter {
         return;
       }
       callback(req, res).catch((err: unknown) => {
-        this.options.log.warn({ err }, 'webhook request failed');
+        this.options.log.warn({ err: redact(err) }, 'webhook request failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(webhook.port, resolve));
     await this.retrying('setWebhook', () =>
-      this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] }),
+      this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, allowed_updates: ALLOWED_UPDATES }),
     );
   }
 
@@ -122,10 +150,15 @@ export class TelegramAdapter implements Adapter {
       fn();
     }
     this.timers.clear();
-    if (this.bot.isRunning()) await this.bot.stop();
-    await this.polling;
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner?.isRunning()) await runner.stop();
     if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     await Promise.allSettled([...this.inFlight]);
+    // The runner confirms updates only with its next getUpdates: confirm the last ones now, as bot.stop() would.
+    if (runner && this.lastUpdateId !== undefined) {
+      await this.bot.api.getUpdates({ offset: this.lastUpdateId + 1, limit: 1, timeout: 0 }).catch(() => undefined);
+    }
   }
 
   async send(address: Address, reply: Reply): Promise<SentRef[]> {
@@ -176,7 +209,7 @@ export class TelegramAdapter implements Adapter {
       capabilities: this.capabilities,
     };
     const replies = await this.handler.handle(incoming);
-    await this.renderAll(String(msg.chat.id), replies);
+    await this.answer(incoming, replies);
   }
 
   /**
@@ -208,53 +241,91 @@ export class TelegramAdapter implements Adapter {
 
   private async download(fileId: string, size: number | undefined): Promise<Uint8Array> {
     if (size !== undefined && size > MAX_DOWNLOAD_BYTES) throw new Error('file too large for the Bot API');
-    const file = await this.bot.api.getFile(fileId);
+    const signal = AbortSignal.timeout(this.options.downloadTimeoutMs ?? DOWNLOAD_TIMEOUT_MS);
+    const file = await this.bot.api.getFile(fileId, signal as Parameters<Api['getFile']>[1]);
     if (!file.file_path) throw new Error('file has no path');
     const root = this.options.apiRoot ?? 'https://api.telegram.org';
-    const res = await fetch(`${root}/file/bot${this.options.token}/${file.file_path}`);
+    // The whole download, body included, within the time limit: a stalled transfer must not hold the chat.
+    const res = await fetch(`${root}/file/bot${this.options.token}/${file.file_path}`, { signal });
     if (!res.ok) throw new Error(`download failed: ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /**
+   * A pressed button. The core decides first (whose button it is, whether it is still live); only then is the
+   * keyboard touched. A press that changes nothing is answered with a toast on the button itself, never with a
+   * message to the whole group; a toggle replaces the message it was pressed on.
+   */
   private async onCallback(ctx: Context): Promise<void> {
     const cq = ctx.callbackQuery!;
-    // Every callback is answered at once, so the button's spinner stops whatever happens next.
-    const answered = ctx.answerCallbackQuery().catch((err) => this.options.log.warn({ err }, 'answerCallbackQuery failed'));
     const message = cq.message;
     if (!message || cq.data === undefined || !this.handler) {
-      await answered;
+      await ctx.answerCallbackQuery().catch((err) => this.options.log.warn({ err: redact(err) }, 'answerCallbackQuery failed'));
       return;
     }
     const chatId = String(message.chat.id);
-    // A conversation step's buttons are spent once pressed: remove them so an old step cannot be pressed twice.
-    if (cq.data.startsWith('~')) {
-      void this.bot.api.editMessageReplyMarkup(chatId, message.message_id).catch(() => undefined);
-    }
+    const group = message.chat.type !== 'private';
     const incoming: Incoming = {
       identity: identityOf(cq.from),
-      chat: { platform: 'telegram', chatId, kind: message.chat.type === 'private' ? 'private' : 'group' },
+      chat: { platform: 'telegram', chatId, kind: group ? 'group' : 'private' },
       payload: { type: 'action', data: cq.data },
       capabilities: this.capabilities,
     };
-    const replies = await this.handler.handle(incoming);
-    await answered;
-    await this.renderAll(chatId, replies);
+    const work = this.handler.handle(incoming);
+    const quick = await Promise.race([work, new Promise<undefined>((resolve) => this.later(() => resolve(undefined), CALLBACK_ANSWER_MS))]);
+    const answer = (toast?: Reply) =>
+      ctx
+        .answerCallbackQuery(toast?.kind === 'toast' ? { text: [...toPlain(toast.text)].slice(0, TOAST_LIMIT).join('') } : {})
+        .catch((err) => this.options.log.warn({ err: redact(err) }, 'answerCallbackQuery failed'));
+    let replies: Reply[];
+    if (quick === undefined) {
+      await answer(); // the spinner stops now; the answer follows as messages
+      replies = await work;
+      // A toast can no longer be shown on the button: in a private chat it becomes a message, in a group nothing.
+      replies = replies.flatMap((r) => (r.kind === 'toast' ? (group ? [] : [{ kind: 'text' as const, text: r.text }]) : [r]));
+    } else {
+      replies = quick;
+      await answer(replies.find((r) => r.kind === 'toast'));
+      replies = replies.filter((r) => r.kind !== 'toast');
+    }
+    const refused = quick !== undefined && quick.some((r) => r.kind === 'toast');
+    const source: SentRef = { address: { platform: 'telegram', chatId }, messageId: String(message.message_id) };
+    // A conversation step's buttons are spent once pressed: remove them so an old step cannot be pressed twice.
+    if (!refused && cq.data.startsWith('~') && !replies.some((r) => r.kind === 'text' && r.replace)) {
+      void this.bot.api.editMessageReplyMarkup(chatId, message.message_id).catch(() => undefined);
+    }
+    await this.answer(incoming, replies, source);
   }
 
-  private async renderAll(chatId: string, replies: Reply[]): Promise<void> {
-    for (const r of replies) {
+  /**
+   * Shows the core's replies in the chat they answer. What cannot be shown after the client's quick attempts is
+   * handed back to the core (delivered later, or followed by a short notice); logs carry why, never the text.
+   */
+  private async answer(incoming: Incoming, replies: Reply[], source?: SentRef): Promise<void> {
+    const chatId = incoming.chat.chatId;
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i]!;
       try {
-        await this.render(chatId, r);
+        if (source && r.kind === 'text' && r.replace && splitForTelegram(r.text).length === 1) {
+          // A message that can no longer be edited (too old, deleted) gets the new state as a new message.
+          await this.edit(source, r).catch(() => this.render(chatId, r));
+        } else await this.render(chatId, r);
       } catch (err) {
-        this.options.log.warn({ err, chat: chatId, kind: r.kind }, 'could not send a reply');
+        const failure = classifyTelegramError(err);
+        this.options.log.warn({ chat: chatId, kind: r.kind, failure: failure.kind, reason: failure.reason }, 'could not send a reply');
+        const notices = (await this.handler?.undelivered?.(incoming, replies.slice(i), failure).catch(() => [])) ?? [];
+        for (const n of notices) await this.render(chatId, n).catch(() => undefined);
+        return;
       }
     }
+    await releaseFiles(replies);
   }
 
   private async render(chatId: string, reply: Reply, api: Api = this.bot.api): Promise<SentRef[]> {
     const address: Address = { platform: 'telegram', chatId };
     switch (reply.kind) {
       case 'text':
+      case 'toast':
       case 'form': {
         const pieces = splitForTelegram(reply.text);
         const markup = reply.kind === 'text' ? keyboard(reply.choices) : undefined;
@@ -272,7 +343,8 @@ export class TelegramAdapter implements Adapter {
       }
       case 'file':
       case 'image': {
-        const input = new InputFile(reply.file.data, reply.file.name);
+        // grammY streams a file on disk from its path (and opens it again if a retry sends it again).
+        const input = new InputFile('data' in reply.file ? reply.file.data : reply.file.path, reply.file.name);
         const caption = reply.caption && telegramLength(reply.caption) <= TELEGRAM_CAPTION_LIMIT ? reply.caption : undefined;
         const extra = caption ? { caption, parse_mode: 'HTML' as const } : {};
         const sent = reply.kind === 'image' ? await api.sendPhoto(chatId, input, extra) : await api.sendDocument(chatId, input, extra);
@@ -337,7 +409,7 @@ export class TelegramAdapter implements Adapter {
   async refreshMenu(accountId: string, role: Parameters<CommandMenus['commandMenu']>[0], language: Parameters<CommandMenus['commandMenu']>[1]): Promise<void> {
     const cmds = this.options.menus.commandMenu(role, language).map((c) => ({ command: c.name, description: c.description.slice(0, 256) || c.name }));
     await this.bot.api.setMyCommands(cmds, { scope: { type: 'chat', chat_id: Number(accountId) } }).catch((err) => {
-      this.options.log.warn({ err }, 'could not refresh a command menu');
+      this.options.log.warn({ err: redact(err) }, 'could not refresh a command menu');
     });
   }
 
@@ -349,7 +421,7 @@ export class TelegramAdapter implements Adapter {
         await call();
         return;
       } catch (err) {
-        this.options.log.warn({ err, call: what, retryInMs: delay }, 'telegram start-up call failed; retrying');
+        this.options.log.warn({ err: redact(err), call: what, retryInMs: delay }, 'telegram start-up call failed; retrying');
         await new Promise<void>((resolve) => this.later(resolve, delay));
         delay = Math.min(delay * 2, 60_000);
       }
@@ -363,6 +435,17 @@ export class TelegramAdapter implements Adapter {
     }, ms);
     this.timers.set(t, fn);
   }
+}
+
+/**
+ * An error as logs may carry it: grammY's errors keep the request's payload (the message text) as a property,
+ * which a structured logger would print.
+ */
+export function redact(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out: Record<string, unknown> = { type: err.name, message: err.message };
+  if (err instanceof GrammyError) Object.assign(out, { method: err.method, error_code: err.error_code, description: err.description });
+  return out;
 }
 
 /** A Telegram user as the core knows them; their language_code is the first guess at their language. */

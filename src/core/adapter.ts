@@ -4,6 +4,11 @@ import type { Address, Capabilities, Incoming, Platform, Reply, SentRef, TextRep
 /** The core's side of an adapter: hand it an Incoming, get back the replies to show in that chat. */
 export interface IncomingHandler {
   handle(incoming: Incoming): Promise<Reply[]>;
+  /**
+   * Replies the adapter could not show (after its own few quick attempts). A temporary failure is delivered later in
+   * the background; a permanent one is answered with the short notice returned here, which the adapter tries once.
+   */
+  undelivered?(incoming: Incoming, replies: Reply[], failure: DeliveryFailure): Promise<Reply[]>;
 }
 
 /**
@@ -40,6 +45,8 @@ export interface Adapter {
  */
 export type DeliveryFailure =
   | { kind: 'unreachable'; reason: string }
+  /** The chat lives on under another id (a Telegram group upgraded to a supergroup): send there instead. */
+  | { kind: 'moved'; reason: string; chatId: string }
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
   | { kind: 'failed'; reason: string };
 

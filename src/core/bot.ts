@@ -4,24 +4,27 @@ import { distance } from 'fastest-levenshtein';
 import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
-import type { IncomingHandler } from './adapter.ts';
-import { assignKeys, matchTyped, PendingChoiceStore } from './choices.ts';
+import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
+import { ActionRefStore, assignKeys, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
 import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
 import { cleanText, MAX_FILE_BYTES, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
 import { type Markup } from './markup.ts';
 import { commandAction, type CommandDef, type Registry } from './router.ts';
-import { type Address, addressKey, type Choice, type Incoming, type IdentityRef, type Platform, type Reply, text, type UiLanguage } from './types.ts';
+import { type Address, addressKey, type Choice, identityKey, type Incoming, type IdentityRef, type Platform, type Reply, text, type UiLanguage } from './types.ts';
 
 /** Finds or creates the person behind a platform identity. The people feature implements it. */
 export interface PersonDirectory {
   resolve(identity: IdentityRef, now: Date): Promise<Person>;
 }
 
-/** Decides whether a person may send another message now (flood limit). */
+/**
+ * Decides whether an account may send another message now (flood limit): handle it, tell them once to slow down,
+ * or drop it without a word.
+ */
 export interface RateLimiter {
-  allow(personId: string, now: Date): boolean;
+  check(accountKey: string, now: Date): 'allow' | 'warn' | 'drop';
 }
 
 export interface BotCoreDeps {
@@ -36,7 +39,16 @@ export interface BotCoreDeps {
   messengerLimits?: (platform: Platform) => number | undefined;
   /** Told once each incoming update is handled (metrics): `error` when its handler failed; seconds include queueing. */
   onHandled?(incoming: Incoming, outcome: 'ok' | 'error', seconds: number): void;
+  /** Queues replies a platform refused for the moment, to be delivered in the background (the notice outbox). */
+  deliverLater?(address: Address, replies: Reply[], delayMs?: number): Promise<boolean>;
+  /** A link opening the private chat with the bot and sending `/start PAYLOAD` (Telegram), where there is one. */
+  startLink?(platform: Platform, payload: string): string | undefined;
+  /** Sends replies to a person's private chat at once (a Discord DM); false when it cannot be reached. */
+  sendPrivately?(address: Address, replies: Reply[]): Promise<boolean>;
 }
+
+/** `/start go-COMMAND` (a deep link from a group) runs COMMAND in the private chat. */
+export const DEEP_LINK_PREFIX = 'go-';
 
 /** A handler's answer plus whether it should leave earlier typed choices in place (notices about bad input). */
 interface Handled {
@@ -51,12 +63,14 @@ interface Handled {
 export class BotCore implements IncomingHandler {
   private readonly conversations: ConversationStore;
   private readonly pending: PendingChoiceStore;
+  private readonly refs: ActionRefStore;
   /** Messages of one person are handled one at a time, in order, so flows never race themselves. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: BotCoreDeps) {
     this.conversations = new ConversationStore(deps.db);
     this.pending = new PendingChoiceStore(deps.db);
+    this.refs = new ActionRefStore(deps.db);
   }
 
   get registry(): Registry {
@@ -65,9 +79,13 @@ export class BotCore implements IncomingHandler {
 
   handle(incoming: Incoming): Promise<Reply[]> {
     const key = `${incoming.identity.platform}:${incoming.identity.id}`;
+    // The flood limit is checked before any database work or queueing, so a flood cannot slow anyone else down.
+    // The console is the local operator's own terminal (and scripted sessions pipe many lines at once).
+    const flood = this.deps.rateLimiter && incoming.identity.platform !== 'console' ? this.deps.rateLimiter.check(key, this.deps.clock.now()) : 'allow';
+    if (flood === 'drop') return Promise.resolve([]);
     const previous = this.queues.get(key) ?? Promise.resolve();
     const started = performance.now();
-    const state = { failed: false };
+    const state = { failed: false, slowDown: flood === 'warn' };
     const run = previous.then(() => this.handleNow(incoming, state));
     const onHandled = this.deps.onHandled;
     if (onHandled) {
@@ -89,30 +107,56 @@ export class BotCore implements IncomingHandler {
   }
 
   /**
+   * Replies an adapter could not show. A temporary failure (rate limit, network, server) or a chat that moved is
+   * queued and delivered in the background; a permanent one (the platform refused this message) gets a short
+   * notice, so the person is not left wondering; an unreachable chat gets nothing.
+   */
+  async undelivered(incoming: Incoming, replies: Reply[], failure: DeliveryFailure): Promise<Reply[]> {
+    const shown = replies.filter((r) => r.kind !== 'toast' && r.kind !== 'form');
+    const address: Address = { platform: incoming.chat.platform, chatId: incoming.chat.chatId, ...(incoming.chat.kind === 'group' ? { group: true } : {}) };
+    if ((failure.kind === 'retry' || failure.kind === 'moved') && this.deps.deliverLater && shown.length) {
+      const to = failure.kind === 'moved' ? { ...address, chatId: failure.chatId } : address;
+      // Not before the platform's own retry_after: sending sooner would only draw another 429.
+      const delay = failure.kind === 'retry' ? failure.retryAfterMs : undefined;
+      await this.deps.deliverLater(to, shown.map((r) => (r.kind === 'text' && r.replace ? { ...r, replace: false } : r)), delay);
+      return [];
+    }
+    if (failure.kind !== 'failed') return [];
+    const person = await this.deps.people.resolve(incoming.identity, this.deps.clock.now());
+    return [text(this.deps.i18n.translator(person.language).t('common:errors.reply_failed'))];
+  }
+
+  /**
    * Deletes conversations left untouched past their time to live, and remembered choices older than a day (their
    * labels can echo answers, such as "☑ Meals").
    */
   async sweep(): Promise<number> {
     const now = this.deps.clock.now();
     await this.pending.sweep(new Date(now.getTime() - DEFAULT_FLOW_TTL_MS));
+    await this.refs.sweep(new Date(now.getTime() - 30 * DEFAULT_FLOW_TTL_MS));
     return this.conversations.sweep(now);
   }
 
-  private async handleNow(incoming: Incoming, state: { failed: boolean }): Promise<Reply[]> {
+  private async handleNow(incoming: Incoming, state: { failed: boolean; slowDown: boolean }): Promise<Reply[]> {
     const now = this.deps.clock.now();
-    const person = await this.deps.people.resolve(incoming.identity, now);
-    let tr = this.deps.i18n.translator(person.language);
     const chatKey = addressKey(incoming.chat);
+    // Who is writing, and what this chat holds for them: side by side (two round trips at once on PostgreSQL).
+    const [person, stored] = await Promise.all([
+      this.deps.people.resolve(incoming.identity, now),
+      this.conversations.getWithChoices(identityKey(incoming.identity.platform, incoming.identity.id), chatKey, now),
+    ]);
+    let tr = this.deps.i18n.translator(person.language);
     // For access rules a group counts as private where the platform shows answers to the asker only.
     const privateReplies = incoming.chat.kind === 'private' || incoming.capabilities.privateInGroups === true;
     const who: Who = { role: person.role, registered: person.registered, chatKind: privateReplies ? 'private' : 'group' };
 
-    // The console is the local operator's own terminal (and scripted sessions pipe many lines at once).
-    if (this.deps.rateLimiter && incoming.identity.platform !== 'console' && !this.deps.rateLimiter.allow(person.id, now)) {
-      return [text(tr.t('common:errors.slow_down'))];
-    }
+    if (state.slowDown) return [text(tr.t('common:errors.slow_down'))];
 
-    let conversation = await this.conversations.get(person.id, chatKey, now);
+    let conversation = stored.conversation;
+    // Parsed only when asked for (a typed key, a long button's reference): most updates never need them.
+    let parsed: PendingChoice[] | undefined;
+    const rememberedChoices = () => (parsed ??= parseChoices(stored.choices));
+    const remembered = this.pending.watch(person.id, chatKey, stored.choices);
     let typingStep = conversation?.typing ?? false;
 
     const ctx: Ctx = {
@@ -133,6 +177,8 @@ export class BotCore implements IncomingHandler {
         if (!flow) throw new Error(`no flow ${name}`);
         const denied = checkAll(flow.access ?? [], who);
         if (denied !== true) return [text(tr.t(`common:${denied.denied}`))];
+        const readsText = typeof flow.readsText === 'function' ? flow.readsText(incoming.capabilities) : flow.readsText === true;
+        if (readsText && incoming.chat.kind === 'group') return this.continuePrivately(incoming, state, tr);
         const step = conversation?.flow === name && flow.resume ? await flow.resume(ctx, conversation.state, args) : await flow.start(ctx, args);
         return applyStep(flow, step);
       },
@@ -159,9 +205,14 @@ export class BotCore implements IncomingHandler {
     };
 
     const runCommand = async (name: string, args: string): Promise<Handled> => {
+      const deepLink = name === 'start' && incoming.chat.kind === 'private' ? new RegExp(`^${DEEP_LINK_PREFIX}([a-z][a-z0-9_]{0,31})$`).exec(args) : null;
+      if (deepLink && this.deps.registry.commands.has(deepLink[1]!)) return runCommand(deepLink[1]!, '');
       const cmd = this.deps.registry.commands.get(name);
       if (!cmd) return { replies: this.unknownCommand(name, who, tr), keepPending: true };
       const denied = checkAll(cmd.access, who);
+      if (denied !== true && denied.denied === 'access.private_only' && incoming.chat.kind === 'group') {
+        return { replies: await this.continuePrivately(incoming, state, tr), keepPending: true };
+      }
       if (denied !== true) return { replies: [text(tr.t(`common:${denied.denied}`))], keepPending: true };
       return { replies: await cmd.handle(ctx, args) };
     };
@@ -180,25 +231,31 @@ export class BotCore implements IncomingHandler {
       return { replies: await applyStep(flow, await flow.input(ctx, conv.state, input)) };
     };
 
+    // A press in a group that does nothing (someone else's button, an old one, one the presser may not use) is
+    // answered on the button itself, seen by the presser only, and leaves the chat and the owner's buttons alone.
+    const pressedInGroup = incoming.payload.type === 'action' && incoming.chat.kind === 'group';
+    const expired = (): Handled =>
+      pressedInGroup ? { replies: [{ kind: 'toast', text: tr.t('common:errors.button_not_for_you') }], keepPending: true } : { replies: this.expired(who, tr) };
     const runAction = async (data: string): Promise<Handled> => {
       const bound = parseFlowAction(data);
       if (bound) {
-        if (!conversation || conversation.nonce !== bound.nonce) return { replies: this.expired(who, tr) };
+        if (!conversation || conversation.nonce !== bound.nonce) return expired();
         return flowInput(conversation, { type: 'choice', value: bound.value });
       }
       if (data.startsWith('@')) {
-        const choice = (await this.pending.get(person.id, chatKey)).find((p) => p.key === data.slice(1));
-        if (!choice) return { replies: this.expired(who, tr) };
-        return runAction(choice.action);
+        const action = await this.refs.get(data);
+        if (!action) return expired();
+        return runAction(action);
       }
       if (data.startsWith('cmd:run:')) {
         const [name = '', ...rest] = data.slice('cmd:run:'.length).split(':');
-        if (!this.deps.registry.commands.has(name)) return { replies: this.expired(who, tr) };
+        if (!this.deps.registry.commands.has(name)) return expired();
         return runCommand(name, rest.join(':'));
       }
       const found = this.deps.registry.findAction(data);
-      if (!found) return { replies: this.expired(who, tr) };
+      if (!found) return expired();
       const denied = checkAll(found.def.access, who);
+      if (denied !== true && pressedInGroup) return { replies: [{ kind: 'toast', text: tr.t(`common:${denied.denied}`) }], keepPending: true };
       if (denied !== true) return { replies: [text(tr.t(`common:${denied.denied}`))], keepPending: true };
       return { replies: await found.def.handle(ctx, found.args) };
     };
@@ -247,7 +304,7 @@ export class BotCore implements IncomingHandler {
           }
           const command = parseCommand(cleaned.text);
           if (command) return runCommand(command.name, command.args);
-          const pendingChoices = await this.pending.get(person.id, chatKey);
+          const pendingChoices = rememberedChoices();
           const typed = matchTyped(pendingChoices, cleaned.text);
           if (typed) return runAction(typed.action);
           if (conversation) return flowInput(conversation, { type: 'text', text: cleaned.text, ...(p.formatted ? { formatted: p.formatted } : {}) });
@@ -276,8 +333,10 @@ export class BotCore implements IncomingHandler {
       handled = { replies: [text(tr.t('common:errors.internal'))], keepPending: true };
     }
 
-    const { replies, pending } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
-    if (pending.length > 0 || !handled.keepPending) {
+    const { replies, pending, refs } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
+    await this.refs.save(refs, now);
+    // An answer showing the same buttons as the one before (a menu again) leaves them as they are.
+    if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(pending, now)) {
       try {
         await this.pending.set(person.id, chatKey, pending, now);
       } catch (err) {
@@ -285,6 +344,27 @@ export class BotCore implements IncomingHandler {
       }
     }
     return replies;
+  }
+
+  /**
+   * Something asked for in a group that has to happen in private (a conversation that reads typed text). Where the
+   * platform has deep links (Telegram), a button opens the private chat with the command started; where the bot
+   * can write first (a Discord DM), the same request is handled in the private chat and its answer sent there.
+   */
+  private async continuePrivately(incoming: Incoming, state: { failed: boolean; slowDown: boolean }, tr: Translator): Promise<Reply[]> {
+    const p = incoming.payload;
+    const command = p.type === 'command' ? p.name : p.type === 'action' && p.data.startsWith('cmd:run:') ? p.data.slice('cmd:run:'.length).split(':')[0] : undefined;
+    const platform = incoming.chat.platform;
+    // Without a command to name (a flow started by a feature's button), the link runs /start, the way in.
+    const link = this.deps.startLink?.(platform, `${DEEP_LINK_PREFIX}${command ?? 'start'}`);
+    if (link) return [text(tr.t('common:private.continue'), [[{ label: tr.plain('common:private.open'), url: link }]])];
+    if (this.deps.sendPrivately && incoming.capabilities.privateInGroups) {
+      const dm: Incoming = { ...incoming, chat: { platform, chatId: incoming.identity.id, kind: 'private' } };
+      const replies = await this.handleNow(dm, state);
+      if (await this.deps.sendPrivately({ platform, chatId: incoming.identity.id }, replies)) return [text(tr.t('common:private.sent'))];
+      return [text(tr.t('common:private.cannot_write'))];
+    }
+    return [text(tr.t('common:access.private_only'))];
   }
 
   /**
@@ -298,7 +378,8 @@ export class BotCore implements IncomingHandler {
       .where('key', '=', `${address.platform}:${address.chatId}`)
       .executeTakeFirst();
     if (!person) return reply;
-    const { replies, pending } = assignKeys([reply], false, this.deps.messengerLimits?.(address.platform) ?? 64);
+    const { replies, pending, refs } = assignKeys([reply], false, this.deps.messengerLimits?.(address.platform) ?? 64);
+    await this.refs.save(refs, this.deps.clock.now());
     await this.pending.set(person.person_id, addressKey(address), pending, this.deps.clock.now());
     return replies[0]!;
   }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Reply } from './types.ts';
 
@@ -22,13 +24,20 @@ function keyFor(i: number, letters: boolean): string {
   return k;
 }
 
+/** A reference to button data: a hash of the data itself, so it is the same for the same data and no other. */
+export function actionRef(action: string): string {
+  return `@${createHash('sha256').update(action).digest('base64url').slice(0, 16)}`;
+}
+
 /**
  * Gives every button of one response a key to type ("1", "2" … or "a", "b" … when the step reads typed numbers),
  * so a terminal, or a phone user who types instead of tapping, can pick it. Buttons whose data is longer than the
- * platform carries are replaced by a short reference to the remembered choice.
+ * platform carries get a reference (`refs`, to be stored) bound to their own data, not to their position: a newer
+ * message cannot change what an old button does.
  */
-export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: number): { replies: Reply[]; pending: PendingChoice[] } {
+export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: number): { replies: Reply[]; pending: PendingChoice[]; refs: Array<{ ref: string; action: string }> } {
   const pending: PendingChoice[] = [];
+  const refs: Array<{ ref: string; action: string }> = [];
   const out = replies.map((r): Reply => {
     if (r.kind !== 'text' || !r.choices) return r;
     return {
@@ -38,13 +47,35 @@ export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: n
           if (!('action' in c)) return c;
           const key = keyFor(pending.length, letters);
           pending.push({ key, label: c.label, action: c.action });
-          const action = Buffer.byteLength(c.action) > maxActionBytes ? `@${key}` : c.action;
-          return { ...c, key, action };
+          if (Buffer.byteLength(c.action) <= maxActionBytes) return { ...c, key };
+          const ref = actionRef(c.action);
+          refs.push({ ref, action: c.action });
+          return { ...c, key, action: ref };
         }),
       ),
     };
   });
-  return { replies: out, pending };
+  return { replies: out, pending, refs };
+}
+
+/** Long button data by reference; kept a month, longer than any button stays useful. */
+export class ActionRefStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async save(refs: ReadonlyArray<{ ref: string; action: string }>, now: Date): Promise<void> {
+    if (!refs.length) return;
+    const rows = [...new Map(refs.map((r) => [r.ref, r])).values()].map((r) => ({ ref: r.ref.slice(1), action: r.action, created_at: now.toISOString() }));
+    await this.db.insertInto('action_refs').values(rows).onConflict((oc) => oc.column('ref').doUpdateSet({ created_at: now.toISOString() })).execute();
+  }
+
+  async get(ref: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('action_refs').select('action').where('ref', '=', ref.replace(/^@/, '')).executeTakeFirst();
+    return row?.action;
+  }
+
+  async sweep(before: Date): Promise<void> {
+    await this.db.deleteFrom('action_refs').where('created_at', '<', before.toISOString()).execute();
+  }
 }
 
 /** Finds the choice a typed text means: its key, or (if unambiguous) its label. */
@@ -57,30 +88,69 @@ export function matchTyped(pending: readonly PendingChoice[], typed: string): Pe
   return byLabel.length === 1 ? byLabel[0] : undefined;
 }
 
-export class PendingChoiceStore {
-  constructor(private readonly db: Kysely<DB>) {}
+/** Choices as read at the start of an update (undefined: none stored), to leave them alone when unchanged. */
+export interface RememberedChoices {
+  json: string;
+  updatedAt: string;
+}
 
-  async get(personId: string, chatKey: string): Promise<PendingChoice[]> {
-    const row = await this.db
-      .selectFrom('pending_choices')
-      .select('choices')
-      .where('person_id', '=', personId)
-      .where('chat_key', '=', chatKey)
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.choices) as PendingChoice[]) : [];
+/**
+ * An unchanged list is rewritten only to keep its age from reaching the sweep while it is still being used: the
+ * sweep (after a day) may then take a list that was still on screen up to this long earlier.
+ */
+const REFRESH_MS = 60 * 60 * 1000;
+
+export function parseChoices(remembered: RememberedChoices | undefined): PendingChoice[] {
+  return remembered ? (JSON.parse(remembered.json) as PendingChoice[]) : [];
+}
+
+/** How many chats' last writes are remembered for `watch` (a chat forgotten here is simply written again). */
+const WATCHED_CHATS = 1000;
+
+export class PendingChoiceStore {
+  /** The sequence number of the latest write of each recently written chat, most recent last. */
+  private readonly lastWrite = new Map<string, number>();
+  private writes = 0;
+  private readonly upsert;
+  private readonly remove;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.upsert = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) =>
+      db
+        .insertInto('pending_choices')
+        .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
+        .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt })),
+    );
+    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('pending_choices').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
+  }
+
+  /**
+   * Notes what an update read of one chat's choices. `unchanged(choices)` then tells whether writing `choices`
+   * would change nothing: the list read (or none, when none was stored), not near the age the sweep takes, and not
+   * written since by anything else in this process (a message sent first to the same chat, say).
+   */
+  watch(personId: string, chatKey: string, read: RememberedChoices | undefined): { unchanged(choices: PendingChoice[], now: Date): boolean } {
+    const key = `${personId}\n${chatKey}`;
+    const before = this.lastWrite.get(key);
+    return {
+      unchanged: (choices, now) => {
+        if (this.lastWrite.get(key) !== before) return false;
+        if (!read) return choices.length === 0;
+        return choices.length > 0 && now.getTime() - Date.parse(read.updatedAt) < REFRESH_MS && JSON.stringify(choices) === read.json;
+      },
+    };
   }
 
   async set(personId: string, chatKey: string, choices: PendingChoice[], now: Date): Promise<void> {
+    const key = `${personId}\n${chatKey}`;
+    this.lastWrite.delete(key);
+    this.lastWrite.set(key, ++this.writes);
+    if (this.lastWrite.size > WATCHED_CHATS) this.lastWrite.delete(this.lastWrite.keys().next().value!);
     if (choices.length === 0) {
-      await this.db.deleteFrom('pending_choices').where('person_id', '=', personId).where('chat_key', '=', chatKey).execute();
+      await this.remove.execute(this.db, { personId, chatKey });
       return;
     }
-    const values = { choices: JSON.stringify(choices), updated_at: now.toISOString() };
-    await this.db
-      .insertInto('pending_choices')
-      .values({ person_id: personId, chat_key: chatKey, ...values })
-      .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values))
-      .execute();
+    await this.upsert.execute(this.db, { personId, chatKey, choices: JSON.stringify(choices), updatedAt: now.toISOString() });
   }
 
   async sweep(before: Date): Promise<void> {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
+import type { RememberedChoices } from './choices.ts';
 import type { Ctx } from './context.ts';
 import type { Markup } from './markup.ts';
-import type { Choice, Reply } from './types.ts';
+import type { Capabilities, Choice, Reply } from './types.ts';
 
 /** What a person did while a flow waits: typed text, pressed one of the flow's buttons, or submitted a form. */
 export type FlowInput =
@@ -28,6 +30,13 @@ export type Step<S> = { replies: Reply[]; state: S; typing?: boolean } | { repli
 export interface FlowDef<S = any> {
   name: string;
   access?: readonly Precondition[];
+  /**
+   * The flow reads typed text (a name, a date, a pasted agenda). A bot in a group does not get typed text
+   * (Telegram's privacy mode; Discord's message-content rules), so such a flow starts only in a private chat:
+   * asked for in a group, it is continued privately (a deep link, or a direct message). A function decides by
+   * what the platform can show (a flow that asks through a form where there are forms).
+   */
+  readsText?: boolean | ((caps: Capabilities) => boolean);
   /** How long an untouched conversation is kept (default one day). */
   ttlMs?: number;
   start(ctx: Ctx, args: string): Promise<Step<S>>;
@@ -79,41 +88,61 @@ export interface StoredConversation {
 
 /** Conversation rows: one per person and chat. */
 export class ConversationStore {
-  constructor(private readonly db: Kysely<DB>) {}
+  private readonly load;
+  private readonly upsert;
+  private readonly remove;
 
-  async get(personId: string, chatKey: string, now: Date): Promise<StoredConversation | undefined> {
-    const row = await this.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('person_id', '=', personId)
-      .where('chat_key', '=', chatKey)
-      .executeTakeFirst();
-    if (!row) return undefined;
+  constructor(private readonly db: Kysely<DB>) {
+    // The conversation and the remembered choices of one chat, in one round trip: every update needs both. Found
+    // from the platform account, so it needs no answer from the people feature first and runs beside it.
+    this.load = prepare(db, ['identityKey', 'chatKey'], (db, a) =>
+      db
+        .selectFrom('identities as i')
+        .leftJoin('conversations as c', (j) => j.onRef('c.person_id', '=', 'i.person_id').on('c.chat_key', '=', a.chatKey))
+        .leftJoin('pending_choices as p', (j) => j.onRef('p.person_id', '=', 'i.person_id').on('p.chat_key', '=', a.chatKey))
+        .select(['i.person_id', 'c.flow', 'c.state', 'c.nonce', 'c.expires_at', 'p.choices', 'p.updated_at as choices_updated_at'])
+        .where('i.key', '=', a.identityKey),
+    );
+    this.upsert = prepare(db, ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt'], (db, a) => {
+      const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
+      return db
+        .insertInto('conversations')
+        .values({ person_id: a.personId, chat_key: a.chatKey, ...values })
+        .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values));
+    });
+    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
+  }
+
+  /**
+   * The conversation (an expired one is deleted) and the remembered choices in a chat of the person behind a
+   * platform account; none for an account not seen before.
+   */
+  async getWithChoices(identityKey: string, chatKey: string, now: Date): Promise<{ conversation: StoredConversation | undefined; choices: RememberedChoices | undefined }> {
+    const row = await this.load.first(this.db, { identityKey, chatKey });
+    const choices = row?.choices != null && row.choices_updated_at != null ? { json: row.choices, updatedAt: row.choices_updated_at } : undefined;
+    if (!row || row.flow == null || row.state == null || row.nonce == null || row.expires_at == null) return { conversation: undefined, choices };
     if (row.expires_at <= now.toISOString()) {
-      await this.clear(personId, chatKey);
-      return undefined;
+      await this.clear(row.person_id, chatKey);
+      return { conversation: undefined, choices };
     }
     const parsed = JSON.parse(row.state) as { s: unknown; typing?: boolean };
-    return { flow: row.flow, state: parsed.s, typing: parsed.typing === true, nonce: row.nonce };
+    return { conversation: { flow: row.flow, state: parsed.s, typing: parsed.typing === true, nonce: row.nonce }, choices };
   }
 
   async save(personId: string, chatKey: string, flow: string, state: unknown, typing: boolean, nonce: string, now: Date, ttlMs: number): Promise<void> {
-    const values = {
+    await this.upsert.execute(this.db, {
+      personId,
+      chatKey,
       flow,
       state: JSON.stringify({ s: state, typing }),
       nonce,
-      updated_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + ttlMs).toISOString(),
-    };
-    await this.db
-      .insertInto('conversations')
-      .values({ person_id: personId, chat_key: chatKey, ...values })
-      .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values))
-      .execute();
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    });
   }
 
   async clear(personId: string, chatKey: string): Promise<void> {
-    await this.db.deleteFrom('conversations').where('person_id', '=', personId).where('chat_key', '=', chatKey).execute();
+    await this.remove.execute(this.db, { personId, chatKey });
   }
 
   /** Deletes conversations nobody touched within their time to live (questionnaire answers among them). */

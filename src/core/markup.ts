@@ -84,42 +84,146 @@ export function toPlain(m: Markup): string {
   return out;
 }
 
+/** Markup as a tree: what every platform renders from, so tags are always well nested. */
+export type MarkupNode = { kind: 'text'; text: string } | { kind: 'el'; tag: MarkupTag; href?: string; children: MarkupNode[] };
+export type MarkupTag = 'b' | 'i' | 'u' | 's' | 'code' | 'pre' | 'a' | 'blockquote';
+
 /**
- * Splits markup into pieces no longer than `limit` characters (as the platform counts them, after rendering),
- * at paragraph boundaries, then line boundaries. Tags never span paragraphs in this bot's texts, so each piece
- * stays well-formed. A single line longer than the limit is cut between words.
+ * Parses Markup into a tree the way a forgiving HTML parser would: a closing tag that crosses others closes them
+ * and opens them again after it (`<b>x<i>y</b>z</i>` is `<b>x<i>y</i></b><i>z</i>`), a stray closing tag is
+ * ignored, and tags left open end with the text. Rendering the tree gives markup every platform accepts.
  */
-export function splitMarkup(m: Markup, limit: number, measure: (piece: string) => number = (p) => toPlain(p as Markup).length): Markup[] {
-  if (measure(m) <= limit) return [m];
-  const pieces: string[] = [];
-  let current = '';
-  const push = (unit: string, sep: string) => {
-    const candidate = current ? current + sep + unit : unit;
-    if (measure(candidate) <= limit) {
-      current = candidate;
-      return;
-    }
-    if (current) pieces.push(current);
-    current = '';
-    if (measure(unit) <= limit) {
-      current = unit;
-      return;
-    }
-    if (sep === '\n\n') {
-      for (const line of unit.split('\n')) push(line, '\n');
-      return;
-    }
-    // A single overlong line: cut at spaces, plain text only (tags inside are dropped to keep pieces valid).
-    let rest = toPlain(unit as Markup);
-    while (rest.length > limit) {
-      let cut = rest.lastIndexOf(' ', limit);
-      if (cut < limit / 2) cut = limit;
-      pieces.push(esc(rest.slice(0, cut)));
-      rest = rest.slice(cut).trimStart();
-    }
-    current = esc(rest);
+export function parseMarkup(m: Markup): MarkupNode[] {
+  const root: MarkupNode[] = [];
+  const stack: Array<{ tag: MarkupTag; href?: string; children: MarkupNode[] }> = [];
+  const top = () => stack.at(-1)?.children ?? root;
+  const open = (tag: MarkupTag, href?: string) => {
+    const el: MarkupNode = href === undefined ? { kind: 'el', tag, children: [] } : { kind: 'el', tag, href, children: [] };
+    top().push(el);
+    stack.push(el);
   };
-  for (const para of m.split('\n\n')) push(para, '\n\n');
-  if (current) pieces.push(current);
-  return pieces as Markup[];
+  for (const s of spans(m)) {
+    if (s.kind === 'text') {
+      if (s.text) top().push({ kind: 'text', text: s.text });
+    } else if (s.kind === 'open') {
+      open(s.tag as MarkupTag, s.tag === 'a' ? (s.href ?? '') : undefined);
+    } else {
+      let at = -1;
+      for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.tag === s.tag) {
+        at = i;
+        break;
+      }
+      if (at < 0) continue;
+      const crossed = stack.splice(at);
+      crossed.shift();
+      for (const c of crossed) open(c.tag, c.href);
+    }
+  }
+  return prune(root);
+}
+
+function prune(nodes: MarkupNode[]): MarkupNode[] {
+  const out: MarkupNode[] = [];
+  for (const n of nodes) {
+    if (n.kind === 'text') {
+      const last = out.at(-1);
+      if (last?.kind === 'text') last.text += n.text;
+      else if (n.text) out.push({ ...n });
+      continue;
+    }
+    const children = prune(n.children);
+    if (children.length) out.push({ ...n, children });
+  }
+  return out;
+}
+
+/** Text inside `code` and `pre` is shown as written; platforms refuse formatting inside them. */
+const LITERAL: ReadonlySet<MarkupTag> = new Set(['code', 'pre']);
+
+/** The tree as well-nested Markup: text escaped, no formatting inside code, no link inside a link. */
+export function renderMarkup(nodes: readonly MarkupNode[]): Markup {
+  const walk = (list: readonly MarkupNode[], literal: boolean, inLink: boolean): string =>
+    list
+      .map((n) => {
+        if (n.kind === 'text') return esc(n.text);
+        if (literal || (inLink && n.tag === 'a')) return walk(n.children, literal, inLink);
+        const inner = walk(n.children, LITERAL.has(n.tag), inLink || n.tag === 'a');
+        return n.tag === 'a' ? `<a href="${esc(n.href ?? '')}">${inner}</a>` : `<${n.tag}>${inner}</${n.tag}>`;
+      })
+      .join('');
+  return walk(nodes, false, false) as Markup;
+}
+
+/** The text a reader sees (what Telegram counts a message's length by). */
+export function textOf(nodes: readonly MarkupNode[]): string {
+  return nodes.map((n) => (n.kind === 'text' ? n.text : textOf(n.children))).join('');
+}
+
+/** The part of the tree covering `[from, to)` of its text, each element that spans the cut kept on both sides. */
+export function sliceMarkup(nodes: readonly MarkupNode[], from: number, to: number): MarkupNode[] {
+  const out: MarkupNode[] = [];
+  let pos = 0;
+  for (const n of nodes) {
+    const len = n.kind === 'text' ? n.text.length : textOf(n.children).length;
+    const start = pos;
+    pos += len;
+    if (pos <= from || start >= to) continue;
+    if (n.kind === 'text') out.push({ kind: 'text', text: n.text.slice(Math.max(0, from - start), Math.min(len, to - start)) });
+    else {
+      const children = sliceMarkup(n.children, from - start, to - start);
+      if (children.length) out.push({ ...n, children });
+    }
+  }
+  return out;
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Splits markup into pieces no longer than `limit` (as `measure` counts a rendered piece), preferring a paragraph
+ * break, then a line break, then a space in the second half of the piece; failing those it cuts between
+ * characters as people see them (never inside an emoji or a surrogate pair). A tag open at a cut is closed at the
+ * end of one piece and opened again at the start of the next, so every piece is well-formed on its own.
+ */
+export function splitMarkup(m: Markup, limit: number, measure: (piece: string) => number = (p) => textOf(parseMarkup(p as Markup)).length): Markup[] {
+  const tree = parseMarkup(m);
+  const whole = renderMarkup(tree);
+  if (measure(whole) <= limit) return [whole];
+  const plain = textOf(tree);
+  const boundaries = new Set<number>();
+  for (const g of graphemes.segment(plain)) boundaries.add(g.index);
+  boundaries.add(plain.length);
+  const pieces: Markup[] = [];
+  const render = (a: number, b: number) => renderMarkup(sliceMarkup(tree, a, b));
+  let start = 0;
+  while (start < plain.length) {
+    while (start < plain.length && (plain[start] === '\n' || plain[start] === ' ')) start++;
+    if (start >= plain.length) break;
+    if (measure(render(start, plain.length)) <= limit) {
+      pieces.push(render(start, plain.length));
+      break;
+    }
+    // The longest prefix that fits: no piece's text is longer than its rendering, so start at `limit` characters.
+    let hi = Math.min(plain.length, start + limit);
+    for (let over = measure(render(start, hi)) - limit; over > 0 && hi > start + 1; over = measure(render(start, hi)) - limit) {
+      hi = Math.max(start + 1, hi - Math.max(1, over));
+    }
+    while (hi > start + 1 && !boundaries.has(hi)) hi--;
+    const half = start + Math.floor((hi - start) / 2);
+    const at = (sep: string) => {
+      const i = plain.lastIndexOf(sep, hi - sep.length);
+      return i >= half ? i : -1;
+    };
+    let cut = hi;
+    for (const sep of ['\n\n', '\n', ' ']) {
+      const i = at(sep);
+      if (i > start) {
+        cut = i;
+        break;
+      }
+    }
+    pieces.push(render(start, cut));
+    start = cut;
+  }
+  return pieces;
 }

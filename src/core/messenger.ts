@@ -32,10 +32,11 @@ export class Messenger {
     return this.adapters.get(platform)?.capabilities;
   }
 
-  async send(address: Address, reply: Reply): Promise<SentRef[]> {
+  /** `keyed`: the reply's buttons already have their typed keys (an answer handled by the core for that chat). */
+  async send(address: Address, reply: Reply, options: { keyed?: boolean } = {}): Promise<SentRef[]> {
     const adapter = this.adapters.get(address.platform);
     if (!adapter) throw new DeliveryError({ kind: 'retry', reason: `${address.platform} adapter is not running` });
-    const prepared = this.prepare && reply.kind === 'text' && reply.choices?.length && !address.group ? await this.prepare(address, reply) : reply;
+    const prepared = this.prepare && !options.keyed && reply.kind === 'text' && reply.choices?.length && !address.group ? await this.prepare(address, reply) : reply;
     return adapter.send(address, prepared);
   }
 

@@ -85,9 +85,17 @@ export interface Feature {
   menu?: MenuItem[];
   /** Rows this feature keeps about people: exported by /mydata, erased by /forget, merged by /link. */
   personalData?: PersonalData;
+  /** Read-only pages on the bot's HTTP server (HTTP_PORT), beside /healthz and /metrics. */
+  http?: HttpRoute[];
   /** Background work (schedulers, workers); started after the adapters. */
   start?(): Promise<void> | void;
   stop?(): Promise<void> | void;
+}
+
+/** A GET route: the query string in, a status, a content type and a body out. */
+export interface HttpRoute {
+  path: string;
+  handle(query: URLSearchParams): Promise<{ status: number; type: string; body: string; headers?: Record<string, string> }>;
 }
 
 const COMMAND_NAME = /^[a-z][a-z0-9_]{0,31}$/;

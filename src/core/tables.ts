@@ -15,7 +15,15 @@ export interface PendingChoicesTable {
   updated_at: string;
 }
 
+/** Button data longer than a platform carries, under a hash of itself. */
+export interface ActionRefsTable {
+  ref: string;
+  action: string;
+  created_at: string;
+}
+
 export interface CoreTables {
   conversations: ConversationsTable;
   pending_choices: PendingChoicesTable;
+  action_refs: ActionRefsTable;
 }

@@ -25,14 +25,53 @@ export function rigaWallClock(year: number, month: number, day: number, hour: nu
   return dt.toJSDate();
 }
 
+// Riga's calendar fields of an instant, without luxon (which builds a formatter per call: issue 17's profile) and
+// mostly without Intl either: Riga's offset from UTC is asked of Intl once per hour of UTC time, then the fields
+// are plain arithmetic. An hour in which the offset changes is left to Intl whole; instants before 1970 (when
+// Riga's offsets had seconds, which Intl does not show) and invalid ones to luxon, as before.
+const RIGA_FIELDS = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const HOUR_MS = 3_600_000;
+const offsets = new Map<number, number | null>();
+
+/** Riga's wall clock as if it were UTC, to the minute (by Intl). */
+function rigaWallMs(ms: number): number {
+  const f = { year: 0, month: 0, day: 0, hour: 0, minute: 0 };
+  for (const p of RIGA_FIELDS.formatToParts(ms)) if (p.type in f) f[p.type as keyof typeof f] = Number(p.value);
+  return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute);
+}
+
+function rigaWallClockOf(instant: Date): Date | undefined {
+  const ms = instant.getTime();
+  if (!(ms >= 0)) return undefined;
+  const hour = Math.floor(ms / HOUR_MS);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const start = hour * HOUR_MS;
+    const atStart = rigaWallMs(start) - start;
+    offset = rigaWallMs(start + HOUR_MS - 60_000) - (start + HOUR_MS - 60_000) === atStart ? atStart : null;
+    if (offsets.size >= 10_000) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  // Seconds are dropped as Intl drops them (an instant at 09:05:59 is 09:05).
+  return new Date(offset === null ? rigaWallMs(ms) : Math.floor((ms + offset) / 60_000) * 60_000);
+}
+
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 /** The Riga calendar date (YYYY-MM-DD) of an instant. */
 export function rigaDate(instant: Date): string {
-  return DateTime.fromJSDate(instant, { zone: ZONE }).toISODate()!;
+  const wall = rigaWallClockOf(instant);
+  const year = wall?.getUTCFullYear();
+  // Years past 9999 in luxon's ISO spelling, as before.
+  if (wall === undefined || year === undefined || year > 9999) return DateTime.fromJSDate(instant, { zone: ZONE }).toISODate()!;
+  return `${year}-${two(wall.getUTCMonth() + 1)}-${two(wall.getUTCDate())}`;
 }
 
 /** The Riga wall-clock time (HH:MM) of an instant. */
 export function rigaTime(instant: Date): string {
-  return DateTime.fromJSDate(instant, { zone: ZONE }).toFormat('HH:mm');
+  const wall = rigaWallClockOf(instant);
+  if (!wall) return DateTime.fromJSDate(instant, { zone: ZONE }).toFormat('HH:mm');
+  return `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`;
 }
 
 const LOCALES: Record<Language, string> = { lv: 'lv', en: 'en-GB', ru: 'ru' };

@@ -119,10 +119,21 @@ export interface Form {
   fields: FormField[];
 }
 
-export interface FileData {
+/**
+ * A file the bot sends: its bytes, or a file on disk (a large export written as a stream, so it is never held in
+ * memory whole). A `temporary` file is the bot's own: the adapter removes it once the replies are sent.
+ */
+export type FileData = MemoryFile | DiskFile;
+export interface MemoryFile {
   name: string;
   mime: string;
   data: Uint8Array;
+}
+export interface DiskFile {
+  name: string;
+  mime: string;
+  path: string;
+  temporary?: boolean;
 }
 
 /**
@@ -130,9 +141,19 @@ export interface FileData {
  * platform can (Discord ephemeral); elsewhere they are sent as usual.
  */
 export type Reply =
-  | { kind: 'text'; text: Markup; choices?: Choice[][]; personal?: boolean; progressOf?: string }
+  /**
+   * `replace`: an answer to a pressed button that stands in for the message carrying it (a ticked box), edited in
+   * place where the platform can; sent as a new message elsewhere.
+   */
+  | { kind: 'text'; text: Markup; choices?: Choice[][]; personal?: boolean; progressOf?: string; replace?: boolean }
+  /**
+   * A short answer to a pressed button only its presser sees, without a message in the chat (Telegram's callback
+   * answer, a Discord ephemeral reply): a press that changes nothing, such as someone else's or an old button.
+   */
+  | { kind: 'toast'; text: Markup }
   | { kind: 'file'; file: FileData; caption?: Markup; personal?: boolean }
-  | { kind: 'image'; file: FileData; caption?: Markup; personal?: boolean }
+  /** Images are small (a chart) and kept in memory. */
+  | { kind: 'image'; file: MemoryFile; caption?: Markup; personal?: boolean }
   /** A form to fill in; only sent to adapters with `forms`. `text` introduces it where it cannot open at once. */
   | { kind: 'form'; form: Form; text: Markup; openLabel: string };
 

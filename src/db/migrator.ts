@@ -1,24 +1,33 @@
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import { COMPILED, ROOT } from '../data-dir.ts';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+/** The migrations as TypeScript (tsx, vitest), or compiled next to the compiled bot (dist/migrations). */
+export const MIGRATIONS_DIR = COMPILED ? join(ROOT, 'dist', 'migrations') : join(ROOT, 'migrations');
 
 /**
  * Kysely's FileMigrationProvider imports bare paths, which TypeScript sources under tsx and vitest cannot use;
- * this one imports each `migrations/NNNN_name.ts` by file URL. Migrations run in name order.
+ * this one imports each `migrations/NNNN_name.ts` (or its compiled `.js`) by file URL. Migrations run in name
+ * order, and are named without the extension either way.
  */
 export class TsMigrationProvider implements MigrationProvider {
   constructor(private readonly dir = MIGRATIONS_DIR) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const files = readdirSync(this.dir)
-      .filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f))
+      .filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f))
       .sort();
+    // A migration's module is loaded only when it runs: on a start with nothing to migrate (almost every start),
+    // loading them all was a module load per migration for nothing.
     const out: Record<string, Migration> = {};
     for (const f of files) {
-      const mod = (await import(pathToFileURL(join(this.dir, f)).href)) as Migration;
-      out[f.replace(/\.ts$/, '')] = { up: mod.up, ...(mod.down ? { down: mod.down } : {}) };
+      const load = () => import(pathToFileURL(join(this.dir, f)).href) as Promise<Migration>;
+      out[f.replace(/\.(ts|js)$/, '')] = {
+        up: async (db) => (await load()).up(db),
+        // Kysely skips a migration without `down` when migrating down; so does this.
+        down: async (db) => (await load()).down?.(db),
+      };
     }
     return out;
   }

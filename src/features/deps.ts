@@ -8,6 +8,7 @@ import type { DialectName } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import type { I18nService } from '../i18n/index.ts';
 import type { AuditLog } from './access/audit.ts';
+import type { Notices } from './notices/notices.ts';
 import type { Municipalities } from './people/municipalities.ts';
 import type { PeopleService } from './people/people-service.ts';
 
@@ -19,6 +20,8 @@ export interface FeatureDeps {
   log: Logger;
   i18n: I18nService;
   messenger: Messenger;
+  /** Messages to a person that must not be lost (requests, decisions, reminders, reports): queued and retried. */
+  notices: Notices;
   people: PeopleService;
   municipalities: Municipalities;
   registry: Registry;

@@ -44,6 +44,34 @@ describe('Discord: the features, as a member uses them', () => {
     expect(events.map((e) => (e as { start: Date }).start.toISOString())).toContain('2021-05-27T10:00:00.000Z');
   });
 
+  it('asks for the listing consent on RSVP and attaches the exports streamed from disk', async () => {
+    app = await testApp({ now: '2031-03-01T10:00:00Z' });
+    await insertVisit(app, { id: '2031-03-12-valmiera', starts_on: '2031-03-12', title: 'Valmiera visit', format: 'visit', place: 'Valmiera', municipality: 'valmiera' });
+    await new TestUser(app, { platform: 'discord', id: U(7), caps: DISCORD_CAPS }).as('expert', 'talsi', 'en');
+    await new TestUser(app, { platform: 'discord', id: U(8), caps: DISCORD_CAPS }).as('coordinator', 'riga', 'en');
+    driver = await DiscordDriver.start(app);
+    await driver.slash(U(7), 'agenda', { visit: '2031-03-12' });
+    expect(text(await driver.press(U(7), "I'm going"))).toContain('May we name you and your institution in it?');
+    expect(text(await driver.press(U(7), /No, only count me/))).toContain('Which institution do you attend this meeting for?');
+    expect(text(await driver.press(U(7), 'Skip'))).toContain('without an institution');
+
+    // Writing a file can take longer than Discord's first answer waits (the answer is deferred, then followed up).
+    const attached = async () => {
+      const d = driver!;
+      const i = d.lastInteraction(U(8))!;
+      await d.fake.waitFor(() => d.fake.responsesTo(i).some((r) => r.attachments.length > 0), 30_000);
+      return d.fake.responsesTo(i).flatMap((r) => r.attachments);
+    };
+    await driver.slash(U(8), 'rsvps', { visit: '2031-03-12' });
+    await driver.press(U(8), /Excel/);
+    const sheet = await attached();
+    expect(sheet.map((a) => a.filename)).toEqual(['participants-2031-03-12.xlsx']);
+    expect(sheet[0]!.bytes.subarray(0, 2).toString()).toBe('PK');
+    await driver.slash(U(8), 'report', { visit: '2031-03-12' });
+    const report = await attached();
+    expect(report.map((a) => a.filename)).toEqual(['report-2031-03-12.docx']);
+  });
+
   it('takes the five ideas in one modal and saves them after the preview', async () => {
     app = await testApp({ now: '2031-03-12T10:00:00Z' });
     await insertVisit(app, { id: '2031-03-12-valmiera', starts_on: '2031-03-12', title: 'Valmiera visit', format: 'visit', place: 'Valmiera', municipality: 'valmiera' });

@@ -116,3 +116,83 @@ describe('Discord adapter against a fake Discord (real discord.js)', () => {
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(3);
   });
 });
+
+describe('Discord as strict as Discord', () => {
+  it('answers a direct message from someone who never used a command (no warm-up: the DM says its channel type)', async () => {
+    app = await testApp();
+    driver = await DiscordDriver.start(app);
+    const msgs = await driver.dm('100000000000000800', '/help');
+    expect(msgs.join('\n')).toContain('Jums pieejamās komandas');
+  });
+
+  it('continues a conversation that needs typing in a DM when it is asked for in a server', async () => {
+    app = await testApp({ now: '2021-10-01T09:00:00Z' });
+    await new TestUser(app, { platform: 'discord', id: '100000000000000810', caps: DISCORD_CAPS }).as('mediator', 'talsi', 'en');
+    driver = await DiscordDriver.start(app);
+    const r = await driver.slash('100000000000000810', 'eligibility', {}, { dm: false });
+    expect(text(r)).toContain('direct message');
+    expect(r[0]!.ephemeral).toBe(true);
+    await driver.fake.waitFor(() => driver!.fake.dmsTo('100000000000000810').length > 0, 10_000);
+    expect(driver.fake.dmsTo('100000000000000810')[0]!.content).toContain('never names');
+    const conversations = await app.database.db.selectFrom('conversations').select('chat_key').execute();
+    expect(conversations).toEqual([{ chat_key: 'discord:100000000000000810' }]);
+  });
+
+  it('hides staff commands from ordinary server members by default', async () => {
+    app = await testApp();
+    driver = await DiscordDriver.start(app);
+    const commands = Object.values(driver.fake.commands.guilds)[0]!;
+    const perms = (name: string) => commands.find((c) => c.name === name)!.default_member_permissions;
+    for (const staff of ['announce', 'audit', 'roles', 'undelivered']) expect(perms(staff)).toBe('0');
+    for (const open of ['help', 'start', 'ideas', 'eligibility']) expect(perms(open)).toBeNull();
+  });
+
+  it('pages select menus past 125 choices, and hands the core clean values', async () => {
+    app = await testApp();
+    const picked: string[] = [];
+    const choices = Array.from({ length: 130 }, (_, i) => ({ label: `Nr. ${i}`, action: `many:pick:${i}` }));
+    choices.push({ label: 'Again', action: 'many:pick:7' }); // a repeat: Discord needs it told apart, the core must not see how
+    app.registry.add({
+      name: 'many',
+      commands: [{ name: 'many', access: [anyone], description: 'people:commands.help', handle: async () => [text_(esc('Pick one'), [choices])] }],
+      actions: [{ id: 'many:pick', access: [anyone], handle: async (_ctx, [n]) => (picked.push(n!), [text_(esc(`picked ${n}`))]) }],
+    });
+    driver = await DiscordDriver.start(app);
+    const user = '100000000000000820';
+    const [first] = await driver.slash(user, 'many', {}, { dm: true });
+    const rows = first!.components as Array<{ components: Array<{ type: number; custom_id?: string; options?: Array<{ value: string }> }> }>;
+    expect(rows).toHaveLength(5);
+    expect(rows.slice(0, 4).every((r) => r.components[0]!.type === 3)).toBe(true);
+    const next = rows[4]!.components[0]!;
+    expect(next.custom_id).toMatch(/^page:[a-z0-9]+:1$/);
+    // The next page holds the rest, the repeat among them.
+    const turn = driver.fake.pressButton({ userId: user, customId: next.custom_id!, dm: true });
+    await driver.fake.waitFor(() => driver!.fake.responsesTo(turn).length > 0, 10_000);
+    const page2 = driver.fake.responsesTo(turn)[0]!;
+    expect(page2.callbackType).toBe(7); // the message is updated in place
+    const values = (page2.components as typeof rows).flatMap((r) => r.components.flatMap((c) => c.options ?? []).map((o) => o.value));
+    expect(values).toContain('many:pick:129');
+    const repeat = values.find((v) => v.startsWith('many:pick:7|'))!;
+    const select = (page2.components as typeof rows).find((r) => r.components[0]!.options?.some((o) => o.value === repeat))!.components[0]!;
+    const pick = driver.fake.selectOption({ userId: user, customId: select.custom_id!, values: [repeat], dm: true });
+    await driver.fake.waitFor(() => driver!.fake.responsesTo(pick).length > 0, 10_000);
+    expect(picked).toEqual(['7']);
+  });
+
+  it('after an interaction expires sends only the answers not yet shown, by DM', async () => {
+    app = await testApp();
+    app.registry.add({
+      name: 'two',
+      commands: [{ name: 'two', access: [anyone], description: 'people:commands.help', handle: async () => [text_(esc('first part')), text_(esc('second part'))] }],
+    });
+    driver = await DiscordDriver.start(app);
+    const user = '100000000000000830';
+    driver.fake.failNext(/^POST \/webhooks\//, { status: 401, body: { code: 50027, message: 'Invalid Webhook Token' } });
+    const i = driver.fake.slashCommand({ userId: user, name: 'two', dm: true });
+    await driver.fake.waitFor(() => driver!.fake.dmsTo(user).some((m) => m.content === 'second part'), 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(driver.fake.responsesTo(i).map((r) => r.content)).toEqual(['first part']);
+    // The DM holds the interaction's answer and the part sent after it expired; nothing twice.
+    expect(driver.fake.dmsTo(user).map((m) => m.content)).toEqual(['first part', 'second part']);
+  });
+});

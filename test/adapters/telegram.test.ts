@@ -1,4 +1,9 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { anyone } from '../../src/core/access.ts';
+import { esc } from '../../src/core/markup.ts';
+import { text as text_ } from '../../src/core/types.ts';
 import { FakeTelegram } from '../fakes/telegram-bot-api.ts';
 import { TelegramDriver } from '../helpers/telegram-driver.ts';
 import { testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
@@ -92,6 +97,48 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     expect(text(await driver.say(51, '/language <b>&amp;</b>'))).toContain('<b>&amp;</b>');
   });
 
+  it('follows a refused reply with a short notice, and logs why without the text', async () => {
+    app = await testApp();
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    driver = await TelegramDriver.start(app, { log });
+    driver.fake.failNext('sendMessage', { status: 400, description: 'Bad Request: message is too long' }, { chatId: 52 });
+    const r = await driver.say(52, '/language Slepens-Vārds-42', { languageCode: 'en' });
+    expect(text(r)).toContain('I could not show this answer');
+    const logged = lines.join('');
+    expect(logged).toContain('could not send a reply');
+    expect(logged).toContain('message is too long');
+    expect(logged).not.toContain('Slepens');
+  });
+
+  it('gives up reading a file that does not arrive in time, says so, and keeps the conversation waiting', async () => {
+    app = await testApp();
+    app.registry.add({
+      name: 'upload',
+      commands: [{ name: 'upload', access: [anyone], description: 'people:commands.help', handle: (ctx) => ctx.startFlow('upload') }],
+      flows: [
+        {
+          name: 'upload',
+          start: async () => ({ replies: [text_(esc('Send the file'))], state: {} }),
+          input: async (_ctx, state, input) =>
+            input.type === 'file' ? { replies: [text_(esc(`got ${input.data.byteLength} bytes`))], done: true } : { replies: [text_(esc('a file, please'))], state },
+        },
+      ],
+    });
+    driver = await TelegramDriver.start(app, { downloadTimeoutMs: 500 });
+    await driver.say(53, '/upload', { languageCode: 'en' });
+    driver.fake.failNext('getFile', { delayMs: 5000 });
+    const since = driver.fake.sent.length;
+    const started = Date.now();
+    driver.fake.userSends({ userId: 53, kind: 'document', fileName: 'agenda.txt', mimeType: 'text/plain', bytes: Buffer.from('12:00 Sākums') });
+    const r = await driver.collect(53, since, 1);
+    expect(Date.now() - started).toBeLessThan(4500); // not the 5 s the server takes
+    expect(text(r)).toContain('Something went wrong');
+    const again = driver.fake.sent.length;
+    driver.fake.userSends({ userId: 53, kind: 'document', fileName: 'agenda.txt', mimeType: 'text/plain', bytes: Buffer.from('12:00 Sākums') });
+    expect(text(await driver.collect(53, again, 1))).toContain('got 13 bytes');
+  });
+
   it('retries a 429 with Telegram’s retry_after and delivers', async () => {
     app = await testApp();
     driver = await TelegramDriver.start(app);
@@ -115,6 +162,72 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     expect(text(await driver.say(71, '/register_group', { chat: group }))).toContain('Kurzemes eksperti');
     const chats = await app.database.db.selectFrom('audience_chats').selectAll().execute();
     expect(chats).toMatchObject([{ platform: 'telegram', chat_id: String(group.id), title: 'Kurzemes eksperti' }]);
+  });
+
+  it('in a group, privacy mode hides chatter from the bot, and a conversation that needs typing moves to the private chat by deep link', async () => {
+    app = await testApp({ now: '2021-05-20T09:00:00Z' });
+    await new TestUser(app, { platform: 'telegram', id: '73', caps: TELEGRAM_CAPS }).as('mediator', 'talsi', 'en');
+    driver = await TelegramDriver.start(app);
+    const group = { id: -1005555, type: 'supergroup' as const, title: 'Eksperti' };
+    expect(driver.fake.userSays({ userId: 73, text: 'sveiki visiem', chat: group }).update_id).toBe(-1); // never reaches the bot
+    const r = await driver.say(73, '/eligibility@roma_network_bot', { chat: group });
+    const button = (r[0]!.replyMarkup as { inline_keyboard: Array<Array<{ text: string; url?: string }>> }).inline_keyboard[0]![0]!;
+    expect(text(r)).toContain('private chat');
+    expect(button.url).toBe('https://t.me/roma_network_bot?start=go-eligibility');
+    // Telegram opens the private chat and sends /start with the payload: the questionnaire starts there.
+    expect(text(await driver.say(73, '/start go-eligibility'))).toContain('never names');
+    expect(await app.database.db.selectFrom('conversations').select('chat_key').execute()).toEqual([{ chat_key: 'telegram:73' }]);
+  });
+
+  it('answers someone else’s, an old or a forbidden button in a group with a toast, leaving the chat and the buttons alone', async () => {
+    app = await testApp({ now: '2021-05-20T09:00:00Z' });
+    await new TestUser(app, { platform: 'telegram', id: '76', caps: TELEGRAM_CAPS }).as('expert', 'talsi', 'en');
+    driver = await TelegramDriver.start(app);
+    const group = { id: -1006666, type: 'supergroup' as const, title: 'Eksperti' };
+    const agenda = await driver.say(76, '/agenda@roma_network_bot 2021-05-27', { chat: group });
+    const withButtons = agenda.find((m) => JSON.stringify(m.replyMarkup ?? '').includes('going'))!;
+    expect(withButtons).toBeDefined();
+    const sentBefore = driver.fake.sent.length;
+    // A guest presses a members' button; then someone presses a stale conversation button.
+    driver.fake.userPresses({ userId: 77, languageCode: 'en', chat: group, message: { chatId: group.id, messageId: withButtons.messageId }, button: /going/ });
+    driver.fake.userPresses({ userId: 76, chat: group, message: { chatId: group.id, messageId: withButtons.messageId }, data: '~dead00:a:x', force: true });
+    await driver.fake.waitFor(() => [...driver!.fake.callbackAnswers.values()].filter((a) => a.text).length >= 2, 10_000);
+    const toasts = [...driver.fake.callbackAnswers.values()].map((a) => a.text);
+    expect(toasts).toContain('This is only for approved members of the network. Register with /start; a coordinator will approve your request.');
+    expect(toasts).toContain('This button is not yours, or no longer active.');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(driver.fake.sent.slice(sentBefore)).toEqual([]); // no message to the group, no keyboard removed
+  });
+
+  it('follows a group upgraded to a supergroup: the announcement is re-sent to the new id, which keeps receiving them', async () => {
+    app = await testApp({ now: '2026-11-20T10:00:00Z' });
+    await new TestUser(app, { platform: 'telegram', id: '78', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
+    driver = await TelegramDriver.start(app);
+    const old = { id: -4242, type: 'group' as const, title: 'Latgales eksperti' };
+    await driver.say(78, '/register_group', { chat: old });
+    driver.fake.failNext(
+      'sendMessage',
+      { status: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1004242 } },
+      { chatId: old.id, count: Infinity },
+    );
+    const chat = await app.database.db.selectFrom('audience_chats').select('id').executeTakeFirstOrThrow();
+    const person = await app.people.resolve({ platform: 'telegram', id: '78' }, app.clock.now());
+    const announce = async (words: string) => {
+      await app!.announcements.store.create(
+        { kind: 'general', text: esc(words), audience: { target: { type: 'chat', audienceChatId: chat.id } }, schedule: { type: 'now' } },
+        { personId: person.id, report: { platform: 'telegram', chatId: '78' }, language: 'en' },
+        app!.clock.now(),
+      );
+      await app!.announcements.tickNow();
+    };
+    await announce('Pirmais paziņojums');
+    await driver.fake.waitForMessage(-1004242, 'Pirmais paziņojums');
+    expect(await app.database.db.selectFrom('audience_chats').select('chat_id').execute()).toEqual([{ chat_id: '-1004242' }]);
+    app.clock.advance(60_000);
+    await announce('Otrais paziņojums');
+    await driver.fake.waitForMessage(-1004242, 'Otrais paziņojums');
+    // One refused send to the old id; the second announcement went straight to the new one.
+    expect(driver.fake.callsTo('sendMessage').filter((c) => Number(c.params.chat_id) === old.id && c.status === 400)).toHaveLength(1);
   });
 
   it('lets a coordinator register a channel by its @name, once the bot may post there', async () => {

@@ -39,6 +39,7 @@ describe('/announce', () => {
     expect(coordinator.text()).toContain('Sending now');
     await app.announcements.worker.drain();
     await app.announcements.flushProgress();
+    await app.notices.flush(); // the report goes through the notice outbox
     expect(telegram.to('e1')).toHaveLength(1);
     expect(telegram.to('m1')).toHaveLength(1);
     expect(telegram.to('e2')).toHaveLength(0);

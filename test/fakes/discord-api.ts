@@ -40,7 +40,7 @@
  *   fake.selectOption({ userId, customId, values, message?, componentType? = 3, ... })
  *   fake.submitModal({ userId, customId, fields: Record<string, string | string[]>, from?: FakeInteraction })
  *                       — mirrors the structure of the modal the bot showed (action rows or label components)
- *   fake.userSaysInDm({ userId, content }): FakeMessage
+ *   fake.userSaysInDm({ userId, content }): FakeMessage   (MESSAGE_CREATE with channel_type 1, as Discord sends it)
  *   fake.closeDms(userId) / fake.openDms(userId) — POST /channels/<dm>/messages → 403 50007 while closed
  *   fake.ageInteraction(interaction, ms) — make it older (test the 3 s / 15 min deadlines without waiting);
  *   fake.setTimeouts({ interactionTimeoutMs?, tokenLifetimeMs? })
@@ -807,7 +807,8 @@ export class FakeDiscord {
     });
     if (this.gateway.liveSessions().length === 0) throw new Error('FakeDiscord.userSaysInDm: no gateway session — log the client in first');
     // Delivered only to sessions with the DirectMessages intent (and discord.js drops it unless the DM channel is
-    // cached or Partials.Channel is enabled — as with the real Discord).
+    // cached or Partials.Channel is enabled — as with the real Discord). Like Discord, a DM's MESSAGE_CREATE names
+    // its channel_type (1): discord.js needs it to treat an uncached DM channel as a text channel.
     this.gateway.dispatch('MESSAGE_CREATE', this.messageApi(message, true), (s) => (s.intents & Intent.DirectMessages) !== 0);
     return clone(message);
   }
@@ -1289,6 +1290,7 @@ export class FakeDiscord {
       out.guild_id = m.guildId;
       if (this.members.has(m.authorId)) out.member = this.memberApi(m.authorId, false);
     }
+    if (forGateway && !m.guildId) out.channel_type = 1; // a DM, as Discord says on the gateway
     return out;
   }
 

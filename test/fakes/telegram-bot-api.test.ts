@@ -468,6 +468,20 @@ describe('FakeTelegram with the real grammY client', () => {
 });
 
 describe('FakeTelegram chats and users', () => {
+  it('applies privacy mode in groups: commands for this bot and replies to it only', async () => {
+    const fake = await fakeTelegram({});
+    const group = { id: -1009990001, type: 'supergroup' as const, title: 'Eksperti' };
+    const sent = await newBot(fake).api.sendMessage(group.id, 'Labdien');
+    expect(fake.userSays({ userId: 31, chat: group, text: 'sveiki' }).update_id).toBe(-1);
+    expect(fake.userSays({ userId: 31, chat: group, text: '/help@other_bot' }).update_id).toBe(-1);
+    expect(fake.userSays({ userId: 31, chat: group, text: `/help@${fake.botUsername}` }).update_id).toBeGreaterThan(0);
+    expect(fake.userSays({ userId: 31, chat: group, text: '/help' }).update_id).toBeGreaterThan(0);
+    expect(fake.userSays({ userId: 31, chat: group, text: 'atbilde', replyTo: sent.message_id }).update_id).toBeGreaterThan(0);
+    expect(fake.userSays({ userId: 31, text: 'privāti' }).update_id).toBeGreaterThan(0);
+    const open = await fakeTelegram({ privacyMode: false });
+    expect(open.userSays({ userId: 31, chat: group, text: 'sveiki' }).update_id).toBeGreaterThan(0);
+  });
+
   it('handles groups, replies, unknown chats and webhook delivery errors', async () => {
     const fake = await fakeTelegram({ unknownChats: 'reject', webhookRetryMs: 10_000 });
     const bot = newBot(fake);
@@ -495,7 +509,7 @@ describe('FakeTelegram chats and users', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     await bot.api.setWebhook(`http://127.0.0.1:${port}/`);
-    fake.userSays({ userId: 21, chat: group, text: 'anyone?' });
+    fake.userSays({ userId: 21, chat: group, text: '/ping' });
     await fake.waitFor(() => fake.webhookDeliveries.find((d) => d.error));
     expect(await bot.api.getWebhookInfo()).toMatchObject({ last_error_message: 'Connection refused', pending_update_count: 1 });
   });

@@ -72,6 +72,8 @@
  * ## Simulating users (each returns the Update it enqueued; update ids increase monotonically)
  * - `fake.userSays({ userId, text, chat?, languageCode?, username?, firstName?, lastName?, replyTo?, entities? })` —
  *   a `message` update; `chat` defaults to the private chat with the user (`{ id, type, title?, username? }`).
+ *   Privacy mode (option `privacyMode`, default on, like Telegram): in a group only commands for this bot and
+ *   replies to its messages reach the bot; anything else is stored in the chat and returned with update_id -1.
  *   Entities are detected as Telegram does (bot_command for "/cmd", mention, hashtag, url).
  * - `fake.userPresses({ userId, message, data? | button?, chat?, force? })` — a `callback_query` with a fresh id whose
  *   `message` is the bot's message as currently stored. `message`: a SentMessage, a Message, `{ chatId, messageId }`
@@ -133,6 +135,12 @@ export interface FakeTelegramOptions {
   webhookRetryMs?: number;
   clock?: () => number;
   firstUpdateId?: number;
+  /**
+   * Telegram's privacy mode (on for every bot unless turned off with BotFather, and the default here): in groups
+   * the bot gets only commands (`/cmd`, or `/cmd@this_bot` but not `/cmd@other_bot`) and replies to its own
+   * messages; other messages there are recorded but never handed to the bot.
+   */
+  privacyMode?: boolean;
 }
 
 export interface ApiCall {
@@ -441,6 +449,7 @@ export class FakeTelegram {
   private readonly chats = new Map<number, ChatState>();
   private readonly clock: () => number;
   private readonly unknownChats: 'accept' | 'reject';
+  private readonly privacyMode: boolean;
   private readonly webhookRetryMs: number;
   private readonly waiters = new Set<() => boolean>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -478,6 +487,7 @@ export class FakeTelegram {
     this.secondMs = 1000 / this.timeScale;
     this.clock = options.clock ?? Date.now;
     this.unknownChats = options.unknownChats ?? 'accept';
+    this.privacyMode = options.privacyMode ?? true;
     this.webhookRetryMs = options.webhookRetryMs ?? 200;
     this.nextUpdateId = options.firstUpdateId ?? 100_000_001;
     this.buckets = new SecondBuckets(this.secondMs);
@@ -1024,7 +1034,16 @@ export class FakeTelegram {
   private userMessage(chat: ChatState, message: Record<string, unknown>): Update {
     const msg = message as unknown as Message;
     chat.messages.set(msg.message_id, { message: msg, fromBot: false, deleted: false });
+    if (!this.seenByBot(chat, msg)) return { update_id: -1, message: msg } as Update;
     return this.enqueue({ message: msg } as Omit<Update, 'update_id'>);
+  }
+
+  /** Privacy mode: what a bot in a group is told about (see FakeTelegramOptions.privacyMode). */
+  private seenByBot(chat: ChatState, msg: Message): boolean {
+    if (!this.privacyMode || (chat.chat.type !== 'group' && chat.chat.type !== 'supergroup')) return true;
+    if (msg.reply_to_message?.from?.id === this.botId) return true;
+    const command = /^\/[A-Za-z0-9_]{1,64}(?:@([A-Za-z0-9_]+))?(?:\s|$)/.exec(msg.text ?? '');
+    return command !== null && (command[1] === undefined || command[1].toLowerCase() === this.botUsername.toLowerCase());
   }
 
   private resolveRef(ref: MessageRef, defaultChat: number): StoredMessage {

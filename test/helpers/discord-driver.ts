@@ -1,5 +1,6 @@
 import { DiscordAdapter } from '../../adapters/discord/discord-adapter.ts';
 import type { App } from '../../src/app.ts';
+import type { Adapter } from '../../src/core/adapter.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FakeDiscord, type FakeInteraction, type InteractionResponse, type Json } from '../fakes/discord-api.ts';
 
@@ -15,7 +16,7 @@ export class DiscordDriver {
     readonly adapter: DiscordAdapter,
   ) {}
 
-  static async start(app: App, options: { deferAfterMs?: number } = {}): Promise<DiscordDriver> {
+  static async start(app: App, options: { deferAfterMs?: number; with?: Adapter[] } = {}): Promise<DiscordDriver> {
     const fake = await FakeDiscord.start({ guildId: '900000000000000001' });
     const adapter = new DiscordAdapter({
       token: 'fake-token',
@@ -26,7 +27,7 @@ export class DiscordDriver {
       menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
       ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}),
     });
-    await app.start([adapter]);
+    await app.start([adapter, ...(options.with ?? [])]);
     await fake.waitFor(() => Object.keys(fake.commands.guilds).length > 0, 10_000);
     return new DiscordDriver(fake, adapter);
   }
@@ -37,7 +38,12 @@ export class DiscordDriver {
 
   /** Waits until the interaction has been answered and the answers have settled. */
   private async settle(interaction: FakeInteraction, userId: string, min = 1): Promise<InteractionResponse[]> {
-    await this.fake.waitFor(() => this.fake.responsesTo(interaction).length >= min, 10_000);
+    // A deferral ("thinking…", on a loaded machine) is not the answer yet: wait for what follows it.
+    const answered = () => {
+      const r = this.fake.responsesTo(interaction);
+      return r.length >= min && !(r.length === 1 && r[0]!.callbackType === 5);
+    };
+    await this.fake.waitFor(answered, 10_000);
     let count = -1;
     // Follow-ups arrive one after another: wait until no new one came for a moment.
     for (let i = 0; i < 50 && count !== this.fake.responsesTo(interaction).length; i++) {

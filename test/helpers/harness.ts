@@ -149,6 +149,8 @@ export class TestUser {
       capabilities: this.options.caps ?? CONSOLE_CAPS,
     };
     this.last = await this.app.core.handle(incoming);
+    // Notices a step queued (a role request to coordinators, a decision) are delivered before the test looks.
+    await this.app.notices.flush();
     return this.last;
   }
 
@@ -185,7 +187,7 @@ export class TestUser {
   /** The last replies as the plain text a terminal would show. */
   text(): string {
     return this.last
-      .map((r) => (r.kind === 'text' || r.kind === 'form' ? toPlain(r.text) : r.caption ? toPlain(r.caption) : `[file ${r.file.name}]`))
+      .map((r) => (r.kind === 'text' || r.kind === 'form' || r.kind === 'toast' ? toPlain(r.text) : r.caption ? toPlain(r.caption) : `[file ${r.file.name}]`))
       .join('\n---\n');
   }
 

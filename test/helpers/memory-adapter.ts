@@ -46,7 +46,7 @@ export class MemoryAdapter implements Adapter {
     const queued = this.failures.get(address.chatId);
     if (queued?.length) throw new DeliveryError(queued.shift()!);
     const messageId = String(++this.next);
-    const text = reply.kind === 'text' || reply.kind === 'form' ? toPlain(reply.text) : `[${reply.kind} ${reply.file.name}]`;
+    const text = reply.kind === 'text' || reply.kind === 'form' || reply.kind === 'toast' ? toPlain(reply.text) : `[${reply.kind} ${reply.file.name}]`;
     this.delivered.push({ chatId: address.chatId, text, reply, messageId });
     return [{ address, messageId }];
   }

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
+import { fileBytes } from '../../src/core/files.ts';
 import { toPlain } from '../../src/core/markup.ts';
 import { declaredUnzippedSize } from '../../src/features/translations/sheet.ts';
 import { validateImport } from '../../src/features/translations/validate.ts';
-import { CONSOLE_CAPS, TestUser, tempDir, testApp, testDatabaseUrl } from '../helpers/harness.ts';
+import { TranslationService } from '../../src/features/translations/service.ts';
+import { loadNotes } from '../../src/i18n/catalog.ts';
+import { createI18n, LOCALES_DIR } from '../../src/i18n/index.ts';
+import { CONSOLE_CAPS, openTestDatabase, TestUser, tempDir, testApp, testDatabaseUrl } from '../helpers/harness.ts';
 
 /**
  * Romani with the people who speak it: a coordinator gets the sheet, translators fill it in, the coordinator sends
@@ -33,7 +37,7 @@ async function sheetOf(u: TestUser): Promise<ExcelJS.Workbook> {
   const file = u.files()[0];
   expect(file?.file.name).toMatch(/^translations-\w+-2026-12-01\.xlsx$/);
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(Buffer.from(file!.file.data) as unknown as ExcelJS.Buffer);
+  await wb.xlsx.load(Buffer.from(await fileBytes(file!.file)) as unknown as ExcelJS.Buffer);
   return wb;
 }
 
@@ -184,18 +188,22 @@ describe('translations made by people, applied in chat', () => {
   it('keeps applied translations across a restart and brings them to another instance', async () => {
     const dbFile = join(tempDir(), 'bot.sqlite');
     const first = await start({ dbFile });
-    const second = await start({ dbFile });
+    // Another instance on the same database: its own connection, translators and translation service.
+    const other = await openTestDatabase(dbFile);
+    const otherI18n = await createI18n();
+    const otherService = new TranslationService({ db: other.db, i18n: otherI18n, notes: loadNotes(LOCALES_DIR), log: first.log });
+    await otherService.refresh();
     const { c, wb } = await coordinatorWithSheet(first);
     await c.sendFile('rom.xlsx', await filled(wb, 'rom', { 'people:menu.title': '(rom) Sar te keras?' }), XLSX);
     await c.press('Saglabāt');
     expect(toPlain(first.i18n.translator('rom').t('people:menu.title'))).toBe('(rom) Sar te keras?');
     // The other instance reads it at its next refresh (every minute); the test asks for it at once.
-    expect(toPlain(second.i18n.translator('rom').t('people:menu.title'))).toBe('Ko darām?');
-    expect(await second.translations.refresh()).toBe(true);
-    expect(toPlain(second.i18n.translator('rom').t('people:menu.title'))).toBe('(rom) Sar te keras?');
-    expect(await second.translations.refresh()).toBe(false);
+    expect(toPlain(otherI18n.translator('rom').t('people:menu.title'))).toBe('Ko darām?');
+    expect(await otherService.refresh()).toBe(true);
+    expect(toPlain(otherI18n.translator('rom').t('people:menu.title'))).toBe('(rom) Sar te keras?');
+    expect(await otherService.refresh()).toBe(false);
+    await other.close();
     await first.stop();
-    await second.stop();
     apps = [];
     const restarted = await start({ dbFile });
     expect(toPlain(restarted.i18n.translator('rom').t('people:menu.title'))).toBe('(rom) Sar te keras?');

@@ -50,9 +50,14 @@ describe('/ideas_remind', () => {
     await new TestUser(app, { platform: 'telegram', id: '6', caps: TELEGRAM_CAPS }).send('/start'); // not registered
 
     await coordinator.send('/ideas_remind');
-    expect(coordinator.text()).toContain('Reminded 2 experts.');
-    expect(coordinator.text()).toContain('2 experts could not be reached');
+    // Queued for everyone with an account on a running platform; Discord is not running here.
+    expect(coordinator.text()).toContain('Reminded 3 experts.');
+    expect(coordinator.text()).toContain('1 expert could not be reached');
     expect(sent.map((s) => s.address.chatId).sort()).toEqual(['2', '3']);
+    // The one who blocked the bot is shown to coordinators as not delivered.
+    await coordinator.send('/undelivered');
+    expect(coordinator.text()).toContain('five-idea reminder');
+    expect(coordinator.text()).toContain('unreachable');
 
     const ru = sent.find((s) => s.address.chatId === '2')!.reply;
     expect(ru.kind).toBe('text');

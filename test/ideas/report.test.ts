@@ -1,7 +1,9 @@
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { barChartSvg } from '../../src/features/ideas/chart.ts';
+import { fileBytes } from '../../src/core/files.ts';
+import { barChartSvg, PRINT_SCALE, renderBarChart } from '../../src/features/ideas/chart.ts';
 import { DISCORD_CAPS, testApp, TestUser } from '../helpers/harness.ts';
 import { insertVisit, numbered } from './helpers.ts';
 
@@ -121,6 +123,22 @@ describe('/ideas_report and /ideas_summary', () => {
     expect(svg).toMatch(/^<svg /);
   });
 
+  it('wraps a long visit name in the chart title instead of cutting it, and draws the same chart at print resolution', async () => {
+    const title = 'Piecu ideju kopsavilkums · Reģionālo ekspertu tīkla romu integrācijas jautājumos pieredzes apmaiņas vizīte Rēzeknes novada Maltā, 2031. gada 12. marts';
+    const chart = { title, subtitle: '3 saraksti no 2 pašvaldībām · 15 idejas', bars: [{ label: 'Izglītība', value: 3 }] };
+    const svg = barChartSvg(chart);
+    const lines = [...svg.matchAll(/<text x="24" y="\d+" font-size="22" font-weight="bold" fill="#111">([^<]*)<\/text>/g)].map((m) => m[1]!);
+    expect(lines.length).toBeGreaterThan(1);
+    // Every word of the title is drawn, none cut, each line short enough for the width.
+    expect(lines.join(' ')).toBe(title);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(62);
+    const small = PNG.sync.read(Buffer.from(await renderBarChart(chart)));
+    const print = PNG.sync.read(Buffer.from(await renderBarChart(chart, PRINT_SCALE)));
+    expect(small.width).toBe(900);
+    expect(print.width).toBe(900 * PRINT_SCALE);
+    expect(print.height).toBe(small.height * PRINT_SCALE);
+  });
+
   it('says so when a visit has no lists, offering the visits that have', async () => {
     await setup();
     await insertVisit(app!, { id: '2031-04-20-riga', starts_on: '2031-04-20', title: 'Riga visit' });
@@ -139,7 +157,7 @@ describe('/ideas_export', () => {
     const csv = coordinator.files().find((f) => f.file.name.endsWith('.csv'))!;
     expect(csv.file.name).toBe('ideas-2031-03-12.csv');
     expect(csv.file.mime).toBe('text/csv');
-    const bytes = Buffer.from(csv.file.data);
+    const bytes = Buffer.from(await fileBytes(csv.file));
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 byte order mark
     const rows = parse(bytes, { bom: true, delimiter: ';', columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(15);
@@ -163,11 +181,63 @@ describe('/ideas_export', () => {
     expect(rows.find((r) => r.Idea === 'Купить новый принтер')?.Themes).toBe('');
   });
 
+  it('gives an XLSX workbook that a spreadsheet reader opens: letters intact, dates as dates, header frozen, filters on', async () => {
+    const { coordinator } = await setup();
+    await coordinator.send('/language lv');
+    await coordinator.send(`/ideas_export ${VISIT}`);
+    const file = coordinator.files().find((f) => f.file.name.endsWith('.xlsx'))!;
+    expect(file.file.name).toBe('ideas-2031-03-12.xlsx');
+    expect(file.file.mime).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(coordinator.text()).toContain('3 saraksti, 15 idejas: Excel darbgrāmata');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await fileBytes(file.file)).buffer as ArrayBuffer);
+    expect(book.worksheets.map((w) => w.name)).toEqual(['Idejas', 'Skaits pa tēmām']);
+
+    const ideas = book.getWorksheet('Idejas')!;
+    expect(ideas.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(ideas.autoFilter).toBe('A1:J16');
+    expect(ideas.getRow(1).values).toEqual([
+      undefined, 'Vizīte', 'Pašvaldība', 'Eksperts', 'Saraksta versija', 'Nr.', 'Ideja', 'Tēmas', 'Tēmas izvēlējies eksperts', 'Iesūtīts (Rīgas laiks)', 'Pēdējoreiz labots (Rīgas laiks)',
+    ]);
+    expect(ideas.getRow(1).font?.bold).toBe(true);
+    expect(ideas.getColumn(6).width).toBe(60);
+    expect(ideas.rowCount).toBe(16);
+    // Daugavpils first, then Talsu novads: Anna Ozola before Ilze Bērziņa.
+    expect(ideas.getCell('C2').value).toBe('Олег Жуков');
+    expect(ideas.getCell('F2').value).toBe('Помощник учителя из ромов в школе');
+    const ilze = [12, 13, 14, 15, 16].map((r) => ideas.getRow(r));
+    expect(ilze.map((r) => r.getCell(3).value)).toEqual(Array(5).fill('Ilze Bērziņa'));
+    expect(ilze[1]!.getCell(6).value).toBe('Skolotāja palīgs romu bērniem sākumskolā');
+    expect(ilze[1]!.getCell(2).value).toBe('Talsu novads');
+    expect(ilze[1]!.getCell(1).value).toBe('Valmiera visit, 2031. gada 12. marts');
+    expect(ilze[1]!.getCell(4).value).toBe(1); // a number, not text
+    expect(ilze[1]!.getCell(5).value).toBe(2);
+    // A formula typed as an idea stays text.
+    expect(ilze[4]!.getCell(6).value).toBe('=HYPERLINK("http://x")');
+    expect(ilze[4]!.getCell(6).formula).toBeUndefined();
+    // A date cell holding Riga's wall clock (12:00 in Riga is 10:00 UTC), shown as a date.
+    const submitted = ilze[0]!.getCell(9);
+    expect(submitted.value).toBeInstanceOf(Date);
+    expect((submitted.value as Date).toISOString()).toBe('2031-03-12T12:00:00.000Z');
+    expect(submitted.numFmt).toBe('yyyy-mm-dd hh:mm');
+
+    const counts = book.getWorksheet('Skaits pa tēmām')!;
+    expect(counts.getRow(1).values).toEqual([undefined, 'Tēma', 'Daugavpils', 'Talsu novads', 'Kopā']);
+    const byTheme = new Map<string, unknown[]>();
+    counts.eachRow((row, n) => {
+      if (n > 1) byTheme.set(String(row.getCell(1).value), [row.getCell(2).value, row.getCell(3).value, row.getCell(4).value]);
+    });
+    expect(byTheme.get('Romu jauniešu aktivizēšana un iesaiste')).toEqual([1, 2, 3]);
+    expect(byTheme.get('Bez tēmas')).toEqual([1, 1, 2]);
+    expect(byTheme.get('Saraksti')).toEqual([1, 2, 3]);
+    expect(byTheme.get('Idejas')).toEqual([5, 10, 15]);
+  });
+
   it('gives Markdown for the report, grouped by municipality, in the coordinator’s language', async () => {
     const { coordinator } = await setup();
     await coordinator.send('/language lv');
     await coordinator.send('/ideas_export');
-    const md = Buffer.from(coordinator.files().find((f) => f.file.name.endsWith('.md'))!.file.data).toString('utf8');
+    const md = Buffer.from(await fileBytes(coordinator.files().find((f) => f.file.name.endsWith('.md'))!.file)).toString('utf8');
     expect(md).toContain('# Piecu ideju saraksti · Valmiera visit, 2031. gada 12. marts');
     expect(md).toContain('3 saraksti · 15 idejas');
     expect(md.indexOf('## Daugavpils')).toBeLessThan(md.indexOf('## Talsu novads'));
@@ -182,7 +252,7 @@ describe('/ideas_export', () => {
     const person = await app!.database.db.selectFrom('identities').select('person_id').where('key', '=', 'console:anna').executeTakeFirstOrThrow();
     await app!.database.db.deleteFrom('persons').where('id', '=', person.person_id).execute();
     await coordinator.send('/ideas_export');
-    const rows = parse(Buffer.from(coordinator.files()[0]!.file.data), { bom: true, delimiter: ';', columns: true }) as Array<Record<string, string>>;
+    const rows = parse(Buffer.from(await fileBytes(coordinator.files().find((f) => f.file.name.endsWith('.csv'))!.file)), { bom: true, delimiter: ';', columns: true }) as Array<Record<string, string>>;
     const anon = rows.filter((r) => r.Expert === 'anonymous');
     expect(anon).toHaveLength(5);
     expect(anon[0]!.Municipality).toBe('Talsi Municipality');
@@ -193,7 +263,7 @@ describe('/ideas_export', () => {
     await setup();
     const coordinator = await new TestUser(app!, { platform: 'discord', id: '42', caps: DISCORD_CAPS }).as('coordinator');
     await coordinator.send('/ideas_export');
-    expect(coordinator.files().map((f) => f.file.name)).toEqual(['ideas-2031-03-12.csv', 'ideas-2031-03-12.md']);
+    expect(coordinator.files().map((f) => f.file.name)).toEqual(['ideas-2031-03-12.xlsx', 'ideas-2031-03-12.csv', 'ideas-2031-03-12.md']);
     expect(coordinator.text()).toContain('3 lists, 15 ideas');
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IdeaStore } from '../../src/features/ideas/idea-store.ts';
 import type { VisitsFeature } from '../../src/features/visits/index.ts';
 import { DISCORD_CAPS, testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
+import { MemoryAdapter } from '../helpers/memory-adapter.ts';
 
 type TestApp = Awaited<ReturnType<typeof testApp>>;
 let app: TestApp;
@@ -100,7 +101,8 @@ describe('/link: one person across platforms', () => {
     app = await testApp({ now: '2026-03-02T10:00:00Z' });
     const tg = await new TestUser(app, { platform: 'telegram', id: 't1', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
     const dc = new TestUser(app, { platform: 'discord', id: 'd1', caps: DISCORD_CAPS, languageHint: 'en' });
-    const other = new TestUser(app, { platform: 'discord', id: 'd2', caps: DISCORD_CAPS, languageHint: 'en' });
+    // Another person's account on a platform the coordinator has not linked yet (console).
+    const other = new TestUser(app, { platform: 'console', id: 'c2', languageHint: 'en' });
 
     const group = new TestUser(app, { platform: 'telegram', id: 't1', chatId: '-100', chatKind: 'group', caps: TELEGRAM_CAPS });
     await group.send('/link');
@@ -120,7 +122,7 @@ describe('/link: one person across platforms', () => {
     expect(dc.text()).toContain('Role: coordinator');
     await other.send(`/link ${code}`);
     expect(other.text()).toContain('Tries left this hour: 4');
-    expect((await personOf('discord:d2'))!.role).toBe('guest');
+    expect((await personOf('console:c2'))!.role).toBe('guest');
 
     for (let i = 0; i < 4; i++) await other.send('/link ZZZZ-ZZZZ');
     expect(other.text()).toContain('That was the last try');
@@ -128,7 +130,7 @@ describe('/link: one person across platforms', () => {
     const fresh = codeIn(tg);
     await other.send(`/link ${fresh}`);
     expect(other.text()).toContain('Too many wrong codes');
-    expect((await personOf('discord:d2'))!.role).toBe('guest');
+    expect((await personOf('console:c2'))!.role).toBe('guest');
     app.clock.advance(61 * 60_000);
     await tg.send('/link');
     await other.send(`/link ${codeIn(tg)}`);
@@ -147,5 +149,46 @@ describe('/link: one person across platforms', () => {
     await dc.send('/audit');
     expect(dc.text()).toContain('linked accounts');
     expect((await personOf('discord:77'))!.role).toBe('guest');
+  });
+
+  it('refuses a code from another account on the same platform, and leaves both accounts and the code as they were', async () => {
+    app = await testApp({ now: '2026-03-02T10:00:00Z' });
+    const coordinator = await new TestUser(app, { platform: 'console', id: 'coordinator' }).as('coordinator', 'riga', 'en');
+    const guest = new TestUser(app, { platform: 'console', id: 'guest', languageHint: 'en' });
+    await coordinator.send('/link');
+    const code = codeIn(coordinator);
+    await guest.send(`/link ${code}`);
+    expect(guest.text()).toContain('This code was made by another console account.');
+    expect(guest.text()).toContain('Nothing was changed.');
+    expect((await personOf('console:guest'))!.role).toBe('guest');
+    expect((await personOf('console:guest'))!.id).not.toBe((await personOf('console:coordinator'))!.id);
+    // Not a wrong guess, and the code still works for the coordinator's own account elsewhere.
+    const tg = new TestUser(app, { platform: 'telegram', id: 't9', caps: TELEGRAM_CAPS, languageHint: 'en' });
+    await tg.send(`/link ${code}`);
+    expect(tg.text()).toContain('are now one');
+    expect((await personOf('telegram:t9'))!.role).toBe('coordinator');
+  });
+
+  it('asks before a link changes a registered role, and tells the code creator’s accounts who joined', async () => {
+    app = await testApp({ now: '2026-03-02T10:00:00Z' });
+    const telegram = new MemoryAdapter('telegram', TELEGRAM_CAPS);
+    app.messenger.register(telegram);
+    const tg = await new TestUser(app, { platform: 'telegram', id: 't1', caps: TELEGRAM_CAPS }).as('expert', 'talsi', 'en');
+    const dc = await new TestUser(app, { platform: 'discord', id: 'd1', caps: DISCORD_CAPS, username: 'maris' }).as('coordinator', 'riga', 'en');
+    await tg.send('/link');
+    await dc.send(`/link ${codeIn(tg)}`);
+    expect(dc.text()).toContain('this account is coordinator, the account that made the code is regional expert');
+    expect(dc.text()).toContain('one person with the role coordinator. Join them?');
+    await dc.press('Cancel');
+    expect(dc.text()).toContain('the accounts were not joined');
+    expect((await personOf('telegram:t1'))!.role).toBe('expert');
+
+    await dc.send(`/link ${codeIn(tg)}`);
+    await dc.press('Join');
+    expect(dc.text()).toContain('are now one');
+    expect((await personOf('telegram:t1'))!.role).toBe('coordinator');
+    await app.notices.flush();
+    const told = telegram.delivered.filter((d) => d.chatId === 't1').map((d) => d.text);
+    expect(told).toEqual([expect.stringContaining('Your account is now joined with the Discord account @maris. Role: coordinator.')]);
   });
 });

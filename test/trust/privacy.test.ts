@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { fileBytes } from '../../src/core/files.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdeaStore } from '../../src/features/ideas/idea-store.ts';
 import type { VisitsFeature } from '../../src/features/visits/index.ts';
@@ -79,7 +80,7 @@ describe('privacy', () => {
     await erika.send('/mydata');
     const [file] = erika.files();
     expect(file!.file).toMatchObject({ name: 'mydata.json', mime: 'application/json' });
-    const data = JSON.parse(new TextDecoder().decode(file!.file.data));
+    const data = JSON.parse(new TextDecoder().decode(await fileBytes(file!.file)));
     expect(data.people.person).toMatchObject({ role: 'expert', municipality: 'talsi', language: 'en', directory_optin: true });
     expect(data.people.accounts[0]).toMatchObject({ key: `telegram:${TG_ID}`, username: 'erika_k' });
     expect(data.ideas.ideaLists[0].versions[0].ideas).toContain("Erika's idea 3");

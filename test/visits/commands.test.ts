@@ -305,9 +305,9 @@ describe('coordinators publish visits in chat', () => {
   it('hands a published visit to the onPublished hook, whose replies follow the confirmation', async () => {
     app = await testApp({ now: '2021-05-20T09:00:00Z' });
     const published: Array<[string, boolean]> = [];
-    const { database, clock, log, i18n, messenger, people, municipalities, config } = app;
+    const { database, clock, log, i18n, messenger, notices, people, municipalities, config } = app;
     const hooked = visitsFeature(
-      { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, people, municipalities, registry: new Registry(), config },
+      { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, notices, people, municipalities, registry: new Registry(), config },
       {
         onPublished: async (_ctx, p) => {
           published.push([p.visit.id, p.created]);

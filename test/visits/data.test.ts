@@ -123,8 +123,8 @@ describe('shipped visits (data/visits)', () => {
 
   it('loading again on the same database (a restart) changes nothing and bumps no revision', async () => {
     app = await testApp();
-    const { database, clock, i18n, messenger, people, municipalities: m, registry, config } = app;
-    const again = visitsFeature({ db: database.db, dialect: database.dialect, clock, log: silentLogger, i18n, messenger, people, municipalities: m, registry, config });
+    const { database, clock, i18n, messenger, notices, people, municipalities: m, registry, config } = app;
+    const again = visitsFeature({ db: database.db, dialect: database.dialect, clock, log: silentLogger, i18n, messenger, notices, people, municipalities: m, registry, config });
     expect((await again.store.get('2021-05-27-online'))!.revision).toBe(0);
     expect(await again.store.list(clock.now())).toHaveLength(visitFiles().length);
   });

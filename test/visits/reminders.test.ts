@@ -20,7 +20,14 @@ async function start(options: Parameters<typeof testApp>[0] = {}) {
   const telegram = new MemoryAdapter('telegram', TELEGRAM_CAPS);
   app.messenger.register(telegram);
   const feature = app.registry.features.find((f) => f.name === 'visits') as VisitsFeature;
-  return { app, telegram, reminders: feature.reminders, feature };
+  // A tick at an instant, then the notice outbox delivering what it queued (on the app's clock, set to that instant).
+  const tick = async (at: Date) => {
+    app.clock.set(at);
+    const r = await feature.reminders.tick(at);
+    await app.notices.flush();
+    return r;
+  };
+  return { app, telegram, reminders: { tick }, feature };
 }
 
 async function member(app: App, id: string, language: 'lv' | 'en' | 'ru' = 'en') {
@@ -95,18 +102,28 @@ describe('visit reminders', () => {
     expect(second.telegram.delivered).toEqual([]);
   });
 
-  it('retries a failed send at the next tick, and gives up once the moment has passed', async () => {
+  it('retries a failed send through the notice outbox, and gives up once the moment has passed', async () => {
     const { app, telegram, reminders } = await start({ now: '2021-05-24T09:00:00Z' });
     await answer(await member(app, 'anna'), '2021-05-27', /I'm going/);
     await answer(await member(app, 'eva'), '2021-05-27', /I'm going/);
     telegram.failNext('anna', { kind: 'retry', reason: 'rate limited' });
     telegram.failAlways('eva', { kind: 'retry', reason: 'server down' });
-    expect(await reminders.tick(new Date('2021-05-27T09:30:00Z'))).toEqual({ sent: 0, failed: 2 });
-    expect(await reminders.tick(new Date('2021-05-27T09:31:00Z'))).toEqual({ sent: 1, failed: 1 });
+    // Both are claimed once and handed to the outbox; the sends fail and wait for their retry.
+    expect(await reminders.tick(new Date('2021-05-27T09:30:00Z'))).toEqual({ sent: 2, failed: 0 });
+    expect(telegram.to('anna')).toHaveLength(0);
+    expect(await reminders.tick(new Date('2021-05-27T09:31:00Z'))).toEqual({ sent: 0, failed: 0 });
     expect(telegram.to('anna')).toHaveLength(1);
-    // 09:45Z: the meeting has begun; a "starts in 15 minutes" is no use any more.
+    // 09:45Z: the meeting has begun; a "starts in 15 minutes" is no use any more, and is given up, not sent late.
     expect(await reminders.tick(new Date('2021-05-27T09:45:00Z'))).toEqual({ sent: 0, failed: 0 });
     expect(telegram.to('eva')).toEqual([]);
+    const eva = await app.database.db.selectFrom('notices').selectAll().where('chat_id', '=', 'eva').executeTakeFirstOrThrow();
+    expect(eva).toMatchObject({ status: 'failed', body: '' });
+    expect(eva.error).toContain('expired');
+    // Coordinators see it, in their language, without the platform's English wording.
+    const coordinator = await new TestUser(app, { id: 'coord' }).as('coordinator', 'riga', 'en');
+    await coordinator.send('/undelivered');
+    expect(coordinator.text()).toMatch(/visit reminder → .* \(telegram\): too late, no longer useful/);
+    expect(coordinator.text()).not.toContain('server down');
   });
 
   it('keep to Riga time across daylight-saving changes (last Sundays of March and October 2026)', async () => {
@@ -144,6 +161,7 @@ describe('visit reminders', () => {
     app.clock.set('2021-05-26T15:00:30Z');
     await feature.start!();
     await feature.stop!();
+    await app.notices.flush();
     expect(telegram.to('anna')).toHaveLength(1);
   });
 });

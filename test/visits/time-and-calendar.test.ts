@@ -1,4 +1,5 @@
 import ical, { type VEvent } from 'node-ical';
+import { fileBytes } from '../../src/core/files.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { parseAgenda } from '../../src/features/visits/agenda-parser.ts';
@@ -143,7 +144,7 @@ describe('the calendar file', () => {
     await u.send('/calendar 2021-05-27');
     const [file] = u.files();
     expect(file?.file).toMatchObject({ name: 'agenda-2021-05-27.ics', mime: 'text/calendar' });
-    expect(events(new TextDecoder().decode(file!.file.data))).toHaveLength(7);
+    expect(events(new TextDecoder().decode(await fileBytes(file!.file)))).toHaveLength(7);
     expect(u.text()).toContain('7 notikumi');
     await u.send('/agenda 2021-05-27');
     await u.press('kalendār');

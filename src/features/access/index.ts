@@ -116,7 +116,7 @@ export function accessFeature(deps: FeatureDeps & { audit: AuditLog }): AccessFe
       { name: 'audit', access: [admins], description: 'access:commands.audit', arg: { name: 'count', description: 'access:commands.audit_arg' }, handle: auditView },
     ],
     actions: [...roles.actions, ...link.actions, ...directory.actions],
-    flows: [invites.flow, privacy.flow],
+    flows: [invites.flow, privacy.flow, link.flow],
     menu: [{ label: 'access:menu.contacts', command: 'contacts', order: 50 }],
     personalData,
     onRoleRequested: roles.onRoleRequested,

@@ -107,6 +107,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
 
   const flow: FlowDef<State> = {
     name: INVITE_FLOW,
+    readsText: true,
     access: [staff, privateChat],
     ttlMs: 60 * 60 * 1000,
     start: async (ctx) => askRole(ctx),
@@ -187,7 +188,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
     await refreshMenus(deps, ctx.person.id);
     if (used.created_by) {
       const name = ctx.incoming.identity.displayName ?? (ctx.incoming.identity.username ? `@${ctx.incoming.identity.username}` : ctx.person.identityKey);
-      await notifyPerson(deps, used.created_by, (t) =>
+      await notifyPerson(deps, used.created_by, 'invite_used', (t) =>
         text(t.t('access:invite.used_notice', { role: t.plain(`common:roles.${role}`), municipality: place ?? t.plain('access:invite.no_municipality'), name: [...name].slice(0, 64).join('') })),
       );
     }

@@ -4,22 +4,15 @@ import type { Address, Reply } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { DB } from '../../db/schema.ts';
 import type { FeatureDeps } from '../deps.ts';
+import type { NoticeKind } from '../notices/notices.ts';
 
 /**
- * Sends a person a message in their language, trying their accounts in order (preferred platform first, then the
- * most recently used) until one works. False when none could be reached (no adapter running, blocked, …).
+ * Sends a person a message in their language through the notice outbox: their accounts in order (preferred
+ * platform first, then the most recently used), retried until delivered. False when they have no account the bot
+ * can reach now.
  */
-export async function notifyPerson(deps: FeatureDeps, personId: string, build: (tr: Translator) => Reply): Promise<boolean> {
-  const tr = deps.i18n.translator(await deps.people.languageOf(personId));
-  for (const address of await deps.people.addressesOf(personId)) {
-    try {
-      await deps.messenger.send(address, build(tr));
-      return true;
-    } catch (err) {
-      deps.log.warn({ err, person: personId, platform: address.platform }, 'notice not delivered');
-    }
-  }
-  return false;
+export function notifyPerson(deps: FeatureDeps, personId: string, kind: NoticeKind, build: (tr: Translator) => Reply): Promise<boolean> {
+  return deps.notices.toPerson(personId, kind, build);
 }
 
 /** Coordinators and admins (stored roles and BOT_ADMINS accounts): whom role requests go to. */

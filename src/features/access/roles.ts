@@ -59,12 +59,12 @@ export function rolesPart({ deps, audit }: RolesDeps): { commands: CommandDef[];
     if (!p) return;
     for (const id of await staffIds(db, deps.config.admins)) {
       if (id === ctx.person.id) continue;
-      await notifyPerson(deps, id, (tr) => text(join([tr.t('access:roles.request_title'), requestText(tr, p, role, ctx.now.toISOString())], '\n'), requestButtons(tr, p.id, role)));
+      await notifyPerson(deps, id, 'role_request', (tr) => text(join([tr.t('access:roles.request_title'), requestText(tr, p, role, ctx.now.toISOString())], '\n'), requestButtons(tr, p.id, role)));
     }
   };
 
   const tellPerson = (personId: string, key: string, role: Role) =>
-    notifyPerson(deps, personId, (tr) => text(tr.t(key, { role: roleName(tr, role) })));
+    notifyPerson(deps, personId, 'role_decision', (tr) => text(tr.t(key, { role: roleName(tr, role) })));
 
   /** Sets the role if the person's stored role is still one of `from`; true when it changed. */
   const changeRole = async (personId: string, role: Role, from: readonly Role[], at: Date): Promise<boolean> => {
@@ -239,7 +239,7 @@ export function rolesPart({ deps, audit }: RolesDeps): { commands: CommandDef[];
         const ok = !isConfigAdmin(p) && (await changeRole(p.id, to, grant ? MEMBER_SET : ['coordinator'], ctx.now));
         if (!ok) return card(ctx, id, tr.t('access:roles.unchanged', { name: p.name, role: roleName(tr, p.role) }));
         await audit.byCtx(ctx, grant ? 'coordinator.grant' : 'coordinator.revoke', p.id, { from: p.role, to });
-        await notifyPerson(deps, p.id, (t) => text(t.t(grant ? 'access:roles.you_coordinator' : 'access:roles.you_coordinator_revoked')));
+        await notifyPerson(deps, p.id, 'role_decision', (t) => text(t.t(grant ? 'access:roles.you_coordinator' : 'access:roles.you_coordinator_revoked')));
         await refreshMenus(deps, p.id);
         return card(ctx, id, tr.t('access:roles.role_changed', { name: p.name, role: roleName(tr, to) }));
       },

@@ -397,6 +397,7 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
 
   return {
     name: 'announce',
+    readsText: true,
     access: [staff],
     ttlMs: 6 * 60 * 60 * 1000,
     async start(ctx, args) {

@@ -85,8 +85,19 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
 
   const listView = async (ctx: Ctx): Promise<Reply[]> => {
     const { scheduled, recent, running } = await service.store.list(8);
+    const paused = await service.store.pausedRuns();
     const replies: Reply[] = [];
-    if (!scheduled.length && !recent.length && !running.length) return [text(ctx.tr.t('announcements:list.empty'), [[{ label: ctx.tr.plain('announcements:list.new'), action: 'cmd:run:announce' }]])];
+    for (const run of paused) {
+      const a = await service.store.get(run.announcement_id);
+      if (!a) continue;
+      const counts = await service.outbox.counts(run.id);
+      replies.push(
+        text(service.progressText(ctx.tr, a, counts, 'paused'), [
+          [{ label: ctx.tr.plain('announcements:restore.resume'), action: `ann:resume:${run.id}` }, { label: ctx.tr.plain('announcements:list.stop'), action: `ann:stop:${run.id}` }],
+        ]),
+      );
+    }
+    if (!scheduled.length && !recent.length && !running.length && !paused.length) return [text(ctx.tr.t('announcements:list.empty'), [[{ label: ctx.tr.plain('announcements:list.new'), action: 'cmd:run:announce' }]])];
     for (const run of running) {
       const a = await service.store.get(run.announcement_id);
       if (!a) continue;
@@ -227,6 +238,15 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
         },
       },
       { id: 'ann:edit', access: [staff], handle: (ctx, [id]) => ctx.startFlow('announce', `edit:${id ?? ''}`) },
+      {
+        id: 'ann:resume',
+        access: [staff],
+        async handle(ctx, [runId]) {
+          const ok = runId ? await service.resumeRun(runId) : false;
+          if (ok) await deps.audit?.byCtx(ctx, 'announcement.resume', null, { run: runId });
+          return [text(ctx.tr.t(ok ? 'announcements:restore.resumed' : 'announcements:restore.not_paused'))];
+        },
+      },
       {
         id: 'ann:stop',
         access: [staff],

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../../db/schema.ts';
-import { type Audience, type ResolvedAudience } from './audience.ts';
+import { type Audience, audiencePages, type PreparedAudience } from './audience.ts';
 import { enqueue } from './outbox.ts';
 import { nextRun } from './recurrence.ts';
 import { type AnnouncementRow, parseAudience, parseSchedule } from './store.ts';
-import type { AnnouncementKind } from './tables.ts';
 
 export interface StartedRun {
   runId: string;
@@ -28,7 +27,8 @@ export interface TickResult {
 export interface SchedulerDeps {
   db: Kysely<DB>;
   log: Logger;
-  resolve(audience: Audience, kind: AnnouncementKind): Promise<ResolvedAudience>;
+  /** What the audience needs from other features, looked up before the run's transaction. */
+  prepare(audience: Audience): Promise<PreparedAudience>;
   /** A run more than this late (the bot was down) is marked missed instead of sent. */
   graceMs: number;
 }
@@ -74,7 +74,7 @@ async function runOne(deps: SchedulerDeps, a: AnnouncementRow, now: Date, result
   const missed = occurrences.filter((o) => o !== toSend);
   const following = schedule.type === 'recurring' ? nextRun(schedule.cron, now) : undefined;
 
-  const audience = toSend ? await deps.resolve(parseAudience(a), a.kind) : undefined;
+  const audience = toSend ? await deps.prepare(parseAudience(a)) : undefined;
   const outcome = await deps.db.transaction().execute(async (trx): Promise<{ claimed: boolean; started?: StartedRun }> => {
     const claimed = await trx
       .updateTable('announcements')
@@ -100,15 +100,24 @@ async function runOne(deps: SchedulerDeps, a: AnnouncementRow, now: Date, result
         announcement_id: a.id,
         scheduled_for: toSend.toISOString(),
         status: 'running',
-        total: audience.recipients.length,
-        skipped: audience.skipped,
+        total: 0,
+        skipped: 0,
         started_at: now.toISOString(),
         finished_at: null,
         progress_message_id: null,
       })
       .execute();
-    await enqueue(trx, runId, audience.recipients, now);
-    return { claimed: true, started: { runId, announcement: a, scheduledFor: toSend, total: audience.recipients.length } };
+    // The audience page by page (a page of people, their opt-outs and addresses, their outbox rows), all in this
+    // one transaction: a crash leaves the whole run or none of it, and no more than a page is held at a time.
+    let total = 0;
+    let skipped = 0;
+    for await (const page of audiencePages(trx, audience, a.kind)) {
+      await enqueue(trx, runId, page.recipients, now);
+      total += page.recipients.length;
+      skipped += page.skipped;
+    }
+    await trx.updateTable('announcement_runs').set({ total, skipped }).where('id', '=', runId).execute();
+    return { claimed: true, started: { runId, announcement: a, scheduledFor: toSend, total } };
   });
   if (outcome.started) result.started.push(outcome.started);
   // Missed runs are reported by the one instance whose claim succeeded.

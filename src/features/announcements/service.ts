@@ -3,7 +3,7 @@ import { type Markup, esc, markup } from '../../core/markup.ts';
 import { ZONE } from '../../core/time.ts';
 import { type Address, type Reply, text, type UiLanguage } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
-import { type Audience, resolveAudience, type VisitAttendees } from './audience.ts';
+import { type Audience, prepareAudience, resolveAudience, type VisitAttendees } from './audience.ts';
 import { OutboxStore, type OutboxRow, type RunCounts } from './outbox.ts';
 import { RateLimiter, type PlatformLimits, type Timer } from './rate-limit.ts';
 import { tick, type TickResult } from './scheduler.ts';
@@ -16,6 +16,8 @@ export interface AnnouncementsOptions {
   limits?: Record<import('../../core/types.ts').Platform, PlatformLimits>;
   /** Real time for pacing sends (tests pass one that never waits). */
   timer?: Timer;
+  /** A limiter shared with other senders (notices); otherwise one of its own from `limits` and `timer`. */
+  limiter?: RateLimiter;
   concurrency?: number;
   leaseMs?: number;
   /** Least time between two edits of one progress message (platforms throttle edits). */
@@ -31,7 +33,9 @@ export interface AnnouncementsOptions {
 export class AnnouncementsService {
   readonly store: AnnouncementStore;
   readonly outbox: OutboxStore;
-  readonly worker: DeliveryWorker;
+  readonly worker: DeliveryWorker<OutboxRow>;
+  /** Paces every send the bot makes first on a platform: announcements and notices share it. */
+  readonly limiter: RateLimiter;
   private cron: ScheduledTask | undefined;
   private ticking: Promise<unknown> = Promise.resolve();
   private readonly dirty = new Set<string>();
@@ -47,13 +51,15 @@ export class AnnouncementsService {
   ) {
     this.store = new AnnouncementStore(deps.db);
     this.outbox = new OutboxStore(deps.db, deps.dialect);
+    this.limiter = options.limiter ?? new RateLimiter(options.limits, options.timer);
     this.worker = new DeliveryWorker({
       store: this.outbox,
       messenger: deps.messenger,
       clock: deps.clock,
       log: deps.log,
-      limiter: new RateLimiter(options.limits, options.timer),
+      limiter: this.limiter,
       render: (row) => this.render(row),
+      onMoved: (platform, from, to) => moveAudienceChat(deps, platform, from, to),
       onOutcome: (row, outcome) => {
         this.touch(row.run_id);
         for (const listener of this.outcomeListeners) listener(row, outcome);
@@ -61,6 +67,11 @@ export class AnnouncementsService {
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     });
+  }
+
+  /** Whether deliveries are moving (see DeliveryWorker.health). */
+  deliveryHealth(): { ok: true } | { ok: false; reason: string } {
+    return this.worker.health(this.deps.clock.now());
   }
 
   /** Told after every delivery attempt's outcome (metrics). */
@@ -76,6 +87,7 @@ export class AnnouncementsService {
     if (this.options.background === false) return;
     // Catch up at start (runs missed while the bot was down), then each minute in Riga time.
     await this.tickNow();
+    await this.askAboutPausedRuns();
     this.cron = cronSchedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
     this.worker.start();
     // Runs interrupted by a restart get their progress and report from here on.
@@ -90,12 +102,16 @@ export class AnnouncementsService {
     await this.flushProgress();
   }
 
-  audienceSize(audience: Audience, kind: AnnouncementKind) {
-    return resolveAudience(this.deps.db, audience, kind, {
+  private audienceDeps() {
+    return {
       municipalities: this.deps.municipalities,
       admins: this.deps.config.admins,
       ...(this.options.visitAttendees ? { visitAttendees: this.options.visitAttendees } : {}),
-    });
+    };
+  }
+
+  audienceSize(audience: Audience, kind: AnnouncementKind) {
+    return resolveAudience(this.deps.db, audience, kind, this.audienceDeps());
   }
 
   /** Starts whatever is due now; serialized, so overlapping wake-ups do not race each other. */
@@ -106,7 +122,7 @@ export class AnnouncementsService {
           db: this.deps.db,
           log: this.deps.log,
           graceMs: this.deps.config.announceGraceMs,
-          resolve: (audience, kind) => this.audienceSize(audience, kind),
+          prepare: (audience) => prepareAudience(audience, this.audienceDeps()),
         },
         this.deps.clock.now(),
       );
@@ -117,6 +133,32 @@ export class AnnouncementsService {
     });
     this.ticking = run.catch((err) => this.deps.log.error({ err }, 'announcement tick failed'));
     return run;
+  }
+
+  /** A run paused by a restore goes on: its undelivered rows are sent (some people may get it twice). */
+  async resumeRun(runId: string): Promise<boolean> {
+    const ok = await this.store.resumeRun(runId, this.deps.clock.now());
+    if (ok) {
+      this.touch(runId);
+      this.worker.kick();
+    }
+    return ok;
+  }
+
+  /**
+   * Each paused run's coordinator is asked once (across restarts and instances) to resume or stop it, with what is
+   * known: how many were delivered by the time of the backup, and that later deliveries cannot be known.
+   */
+  private async askAboutPausedRuns(): Promise<void> {
+    for (const run of await this.store.pausedToNotice(this.deps.clock.now())) {
+      const a = await this.store.get(run.announcement_id);
+      if (!a) continue;
+      const tr = this.deps.i18n.translator(a.report_language);
+      const c = await this.outbox.counts(run.id);
+      const body = tr.t('announcements:restore.paused', { title: headline(a.text), sent: c.sent, total: c.total, held: c.pending });
+      const buttons = [[{ label: tr.plain('announcements:restore.resume'), action: `ann:resume:${run.id}` }, { label: tr.plain('announcements:list.stop'), action: `ann:stop:${run.id}` }]];
+      await this.deps.notices.toChat(this.reportAddress(a), [text(body, buttons)], 'announcement_report');
+    }
   }
 
   async stopRun(runId: string): Promise<boolean> {
@@ -153,11 +195,7 @@ export class AnnouncementsService {
       time: scheduledFor,
       hours: Math.round(this.deps.config.announceGraceMs / 3_600_000),
     });
-    try {
-      await this.deps.messenger.send(this.reportAddress(a), text(msg));
-    } catch (err) {
-      this.deps.log.warn({ err, announcement: a.id }, 'could not tell the coordinator about a missed run');
-    }
+    await this.deps.notices.toChat(this.reportAddress(a), [text(msg)], 'announcement_report');
   }
 
   /** A run changed: update its progress soon, not more often than the platform allows edits. */
@@ -219,14 +257,15 @@ export class AnnouncementsService {
       if (run.progress_message_id) {
         await this.deps.messenger.edit({ address: this.reportAddress(a), messageId: run.progress_message_id }, text(this.progressText(tr, a, counts, run.status)));
       }
-      await this.deps.messenger.send(this.reportAddress(a), text(report));
     } catch (err) {
-      this.deps.log.warn({ err, run: runId }, 'could not send the final report');
+      this.deps.log.warn({ err, run: runId }, 'could not show the final state in the progress message');
     }
+    // The report itself must reach the coordinator: it goes through the notice outbox, with its retries.
+    await this.deps.notices.toChat(this.reportAddress(a), [text(report)], 'announcement_report');
   }
 
   progressText(tr: ReturnType<FeatureDeps['i18n']['translator']>, a: AnnouncementRow, c: RunCounts, status: RunRow['status'] = 'running'): Markup {
-    const key = status === 'running' ? 'announcements:progress.running' : status === 'stopped' ? 'announcements:progress.stopped' : 'announcements:progress.done';
+    const key = `announcements:progress.${status === 'missed' ? 'done' : status}`;
     return tr.t(key, { title: headline(a.text), sent: c.sent, total: c.total, unreachable: c.unreachable, failed: c.failed });
   }
 
@@ -272,6 +311,17 @@ export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<Anno
     replies.push({ kind: 'file', file: { name: a.file_name, mime: a.file_mime ?? 'application/octet-stream', data: new Uint8Array(a.file_data) } });
   }
   return replies;
+}
+
+/**
+ * A registered group that moved to a new id (Telegram upgrades a group to a supergroup): it stays an audience under
+ * the new id. If the new id was registered too, the old registration goes.
+ */
+export async function moveAudienceChat(deps: Pick<FeatureDeps, 'db' | 'log'>, platform: Address['platform'], from: string, to: string): Promise<void> {
+  const existing = await deps.db.selectFrom('audience_chats').select('id').where('platform', '=', platform).where('chat_id', '=', to).executeTakeFirst();
+  if (existing) await deps.db.deleteFrom('audience_chats').where('platform', '=', platform).where('chat_id', '=', from).execute();
+  else await deps.db.updateTable('audience_chats').set({ chat_id: to }).where('platform', '=', platform).where('chat_id', '=', from).execute();
+  deps.log.info({ platform, from, to }, 'audience chat moved to a new id');
 }
 
 /** The first line of an announcement, short, as plain text for reports. */

@@ -134,9 +134,41 @@ export class AnnouncementStore {
       .updateTable('announcement_runs')
       .set({ status, finished_at: now.toISOString() })
       .where('id', '=', runId)
-      .where('status', '=', 'running')
+      // A paused run can only be stopped: it is done only once resumed and delivered.
+      .where('status', 'in', status === 'stopped' ? ['running', 'paused'] : ['running'])
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** A paused run goes on: its held rows are due again. True for the caller that made the change. */
+  async resumeRun(runId: string, now: Date): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('announcement_runs').set({ status: 'running' }).where('id', '=', runId).where('status', '=', 'paused').executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return false;
+      const stamp = now.toISOString();
+      await trx.updateTable('outbox').set({ status: 'pending', next_attempt_at: stamp, updated_at: stamp }).where('run_id', '=', runId).where('status', '=', 'held').execute();
+      return true;
+    });
+  }
+
+  /** Paused runs whose coordinator has not been asked yet; marked asked by the caller that gets each. */
+  async pausedToNotice(now: Date): Promise<RunRow[]> {
+    const runs = await this.db.selectFrom('announcement_runs').selectAll().where('status', '=', 'paused').where('pause_notice_at', 'is', null).execute();
+    const mine: RunRow[] = [];
+    for (const run of runs) {
+      const r = await this.db
+        .updateTable('announcement_runs')
+        .set({ pause_notice_at: now.toISOString() })
+        .where('id', '=', run.id)
+        .where('pause_notice_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) mine.push(run);
+    }
+    return mine;
+  }
+
+  pausedRuns(): Promise<RunRow[]> {
+    return this.db.selectFrom('announcement_runs').selectAll().where('status', '=', 'paused').orderBy('paused_at').execute();
   }
 
   runningRuns(): Promise<RunRow[]> {

@@ -6,13 +6,16 @@ export type AnnouncementKind = (typeof ANNOUNCEMENT_KINDS)[number];
 
 /** `scheduled`: waits for its next run (once or recurring); `done`: no more runs; `cancelled` before it started. */
 export type AnnouncementStatus = 'scheduled' | 'done' | 'cancelled';
-/** `running` until every outbox row is final; `stopped` by a coordinator; `missed` when the bot was down too long. */
-export type RunStatus = 'running' | 'done' | 'stopped' | 'missed';
+/**
+ * `running` until every outbox row is final; `stopped` by a coordinator; `missed` when the bot was down too long;
+ * `paused` after a backup was restored in the middle of it, until its coordinator resumes or stops it.
+ */
+export type RunStatus = 'running' | 'done' | 'stopped' | 'missed' | 'paused';
 /**
  * `pending` → `sending` (claimed by a worker) → `sent` | `unreachable` | `failed`, or back to `pending` for a
- * retry; `cancelled` when its run was stopped first.
+ * retry; `cancelled` when its run was stopped first; `held` while its run is paused (never claimed).
  */
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'unreachable' | 'failed' | 'cancelled';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'unreachable' | 'failed' | 'cancelled' | 'held';
 
 export interface AnnouncementsTable {
   id: string;
@@ -48,6 +51,8 @@ export interface AnnouncementRunsTable {
   started_at: string | null;
   finished_at: string | null;
   progress_message_id: string | null;
+  paused_at: string | null;
+  pause_notice_at: string | null;
 }
 
 export interface OutboxTable {

@@ -2,22 +2,45 @@ import type { Logger } from 'pino';
 import { DeliveryError, type DeliveryFailure } from '../../core/adapter.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Messenger } from '../../core/messenger.ts';
-import type { Reply } from '../../core/types.ts';
-import type { OutboxRow, OutboxStore } from './outbox.ts';
+import type { Address, Platform, Reply } from '../../core/types.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 export type DeliveryOutcome = 'sent' | 'unreachable' | 'failed' | 'retry';
 
-export interface WorkerOptions {
-  store: OutboxStore;
+/** What the worker needs of a row: announcement deliveries (`outbox`) and notices (`notices`) both have it. */
+export interface DeliveryRow {
+  id: number;
+  person_id: string | null;
+  platform: Platform;
+  chat_id: string;
+  attempts: number;
+  claim_token: string | null;
+  claimed_at: string | null;
+}
+
+/** A table of deliveries with atomic claims: outcomes are recorded only while the claim is still the caller's. */
+export interface DeliveryStore<R extends DeliveryRow> {
+  claim(limit: number, now: Date, leaseMs: number, exclude?: readonly number[]): Promise<R[]>;
+  finish(row: R, status: 'sent' | 'unreachable' | 'failed', now: Date, details?: { messageId?: string; error?: string }): Promise<boolean>;
+  retryLater(row: R, at: Date, now: Date, error: string): Promise<void>;
+  /** The chat moved (a group upgraded): send there instead, now. False when the new address is already queued. */
+  move(row: R, chatId: string, now: Date): Promise<boolean>;
+}
+
+export interface WorkerOptions<R extends DeliveryRow> {
+  store: DeliveryStore<R>;
   messenger: Messenger;
   clock: Clock;
   log: Logger;
   limiter: RateLimiter;
   /** The message a row stands for (text, then the file if any), in the recipient's language. */
-  render(row: OutboxRow): Promise<Reply[]>;
+  render(row: R): Promise<Reply[]>;
+  /** Where a row goes (default: a person's private chat, or a group when the row names no person). */
+  address?(row: R): Address;
   /** Told after every outcome (progress reports). */
-  onOutcome?(row: OutboxRow, outcome: DeliveryOutcome): void;
+  onOutcome?(row: R, outcome: DeliveryOutcome): void;
+  /** A chat moved to a new id: update what refers to it (audiences). */
+  onMoved?(platform: Platform, from: string, to: string): Promise<void>;
   /** Sends in flight at once; it also bounds the duplicates a crash can cause. */
   concurrency?: number;
   /** A claim older than this is taken to belong to a dead worker and is reclaimed. */
@@ -37,7 +60,7 @@ export function backoffMs(attempt: number): number {
  * Delivers outbox rows through the adapters. Several workers (in one or many processes) can run against one
  * database: claiming is atomic, and outcomes are recorded only by the claim's holder.
  */
-export class DeliveryWorker {
+export class DeliveryWorker<R extends DeliveryRow> {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly concurrency: number;
@@ -45,7 +68,7 @@ export class DeliveryWorker {
   private readonly maxAttempts: number;
   private readonly idleMs: number;
 
-  constructor(private readonly o: WorkerOptions) {
+  constructor(private readonly o: WorkerOptions<R>) {
     this.concurrency = o.concurrency ?? 4;
     this.leaseMs = o.leaseMs ?? 60_000;
     this.maxAttempts = o.maxAttempts ?? 8;
@@ -55,7 +78,25 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.lastClaimAt = this.o.clock.now().getTime();
     this.loop = this.run();
+  }
+
+  /** When the worker last tried to claim work, and how many claims in a row have failed (for /healthz). */
+  private lastClaimAt = 0;
+  private claimFailures = 0;
+  private lastClaimError = '';
+
+  /**
+   * Stalled: running, yet no claim tried for longer than a lease (every lane stuck), or claims failing again and
+   * again (the outbox cannot be read or written). A stopped worker is not stalled.
+   */
+  health(now: Date): { ok: true } | { ok: false; reason: string } {
+    if (!this.running) return { ok: true };
+    if (this.claimFailures >= 3) return { ok: false, reason: `claims failing: ${this.lastClaimError}` };
+    const quiet = now.getTime() - this.lastClaimAt;
+    if (quiet > Math.max(this.leaseMs, this.idleMs * 10)) return { ok: false, reason: `no claim for ${Math.round(quiet / 1000)} s` };
+    return { ok: true };
   }
 
   /** Lets in-flight sends finish and stops claiming. */
@@ -81,15 +122,20 @@ export class DeliveryWorker {
     }
   }
 
+  /** Resolves once nothing is claimed, waiting or in flight (tests, and a clean hand-over). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || this.buffer.length > 0 || this.refilling) await new Promise((r) => setTimeout(r, 5));
+  }
+
   /** Rows claimed and not yet taken by a lane (at most `concurrency * 2`). */
-  private buffer: OutboxRow[] = [];
+  private buffer: R[] = [];
   private refilling: Promise<number> | undefined;
   /** Rows a lane is sending now. */
   private readonly inFlight = new Set<number>();
   private readonly wakers = new Set<() => void>();
 
   /** The next claimed row; when none is left, claims more (one claim at a time, shared by the lanes). */
-  private async nextRow(): Promise<OutboxRow | undefined> {
+  private async nextRow(): Promise<R | undefined> {
     for (;;) {
       const row = this.buffer.shift();
       // A claim that waited in the buffer for half its lease (every lane stuck on slow sends) may soon be taken
@@ -100,10 +146,14 @@ export class DeliveryWorker {
         try {
           // A send that outlives its lease (a long outage waited out inside the client) is not taken from itself.
           const held = [...this.inFlight, ...this.buffer.map((r) => r.id)];
+          this.lastClaimAt = this.o.clock.now().getTime();
           const rows = await this.o.store.claim(this.concurrency * 2, this.o.clock.now(), this.leaseMs, held);
+          this.claimFailures = 0;
           this.buffer.push(...rows);
           return rows.length;
         } catch (err) {
+          this.claimFailures++;
+          this.lastClaimError = err instanceof Error ? err.message : String(err);
           this.o.log.error({ err }, 'outbox claim failed');
           return 0;
         }
@@ -148,7 +198,7 @@ export class DeliveryWorker {
     await Promise.all(Array.from({ length: this.concurrency }, lane));
   }
 
-  private async deliverAll(rows: OutboxRow[]): Promise<void> {
+  private async deliverAll(rows: R[]): Promise<void> {
     let next = 0;
     const lane = async () => {
       while (next < rows.length) {
@@ -163,7 +213,7 @@ export class DeliveryWorker {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, rows.length) }, lane));
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  private async deliver(row: R): Promise<void> {
     let replies: Reply[];
     try {
       replies = await this.o.render(row);
@@ -172,8 +222,8 @@ export class DeliveryWorker {
       this.o.onOutcome?.(row, 'failed');
       return;
     }
-    const address = { platform: row.platform, chatId: row.chat_id, ...(row.person_id === null ? { group: true } : {}) };
-    await this.o.limiter.acquire(row.platform, row.chat_id, row.person_id === null);
+    const address = this.o.address?.(row) ?? { platform: row.platform, chatId: row.chat_id, ...(row.person_id === null ? { group: true } : {}) };
+    await this.o.limiter.acquire(row.platform, row.chat_id, address.group === true);
     let firstId: string | undefined;
     try {
       for (const reply of replies) {
@@ -190,8 +240,18 @@ export class DeliveryWorker {
     this.o.onOutcome?.(row, 'sent');
   }
 
-  private async recordFailure(row: OutboxRow, failure: DeliveryFailure, partlySent: boolean): Promise<void> {
+  private async recordFailure(row: R, failure: DeliveryFailure, partlySent: boolean): Promise<void> {
     const now = this.o.clock.now();
+    if (failure.kind === 'moved' && !partlySent) {
+      await this.o.onMoved?.(row.platform, row.chat_id, failure.chatId);
+      if (await this.o.store.move(row, failure.chatId, now)) {
+        this.o.onOutcome?.(row, 'retry');
+        return;
+      }
+      await this.o.store.finish(row, 'sent', now, { error: `moved to ${failure.chatId}, which was queued already` });
+      this.o.onOutcome?.(row, 'sent');
+      return;
+    }
     if (failure.kind === 'retry' && row.attempts < this.maxAttempts && !partlySent) {
       if (failure.retryAfterMs) this.o.limiter.pause(row.platform, failure.retryAfterMs);
       const delay = failure.retryAfterMs ?? backoffMs(row.attempts);

@@ -19,7 +19,11 @@ const LABEL_WIDTH = 300;
 const BAR_X = LABEL_WIDTH + 20;
 const BAR_MAX = WIDTH - BAR_X - 70;
 const ROW = 34;
-const TOP = 96;
+const TITLE_LINE = 28;
+const SUBTITLE_LINE = 20;
+/** Characters per line that fit the width in the title's (bold, 22 px) and subtitle's (15 px) type, with margin. */
+const TITLE_CHARS = 62;
+const SUBTITLE_CHARS = 100;
 
 function xml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -31,9 +35,40 @@ function clip(s: string, max: number): string {
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
-/** A horizontal bar chart, drawn by hand: label, bar and count per row, in the order given. */
+/**
+ * Breaks a text into lines of at most `width` characters at spaces (a word longer than a line is cut), at most
+ * `maxLines` lines, the last one ending in an ellipsis if text is left over.
+ */
+export function wrapText(s: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(/\s+/).filter(Boolean)) {
+    const w = [...word].length > width ? clip(word, width) : word;
+    if (!line) line = w;
+    else if ([...line].length + 1 + [...w].length <= width) line += ` ${w}`;
+    else {
+      lines.push(line);
+      line = w;
+    }
+  }
+  if (line) lines.push(line);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(0, maxLines);
+  kept[maxLines - 1] = clip(`${kept[maxLines - 1]} ${lines[maxLines]}`, width);
+  if (!kept[maxLines - 1]!.endsWith('…')) kept[maxLines - 1] = `${clip(kept[maxLines - 1]!, width - 1)}…`;
+  return kept;
+}
+
+/**
+ * A horizontal bar chart, drawn by hand: the title and subtitle wrapped to the width (a long visit name takes a
+ * second or third line rather than running off the image), then label, bar and count per row, in the order given.
+ */
 export function barChartSvg(chart: BarChart): string {
   const max = Math.max(1, ...chart.bars.map((b) => b.value));
+  const title = wrapText(chart.title, TITLE_CHARS, 3);
+  const subtitle = wrapText(chart.subtitle, SUBTITLE_CHARS, 2);
+  const subtitleY = 38 + (title.length - 1) * TITLE_LINE + 28;
+  const TOP = subtitleY + (subtitle.length - 1) * SUBTITLE_LINE + 30;
   const height = TOP + chart.bars.length * ROW + (chart.note ? 56 : 28);
   const rows = chart.bars.map((b, i) => {
     const y = TOP + i * ROW;
@@ -50,19 +85,28 @@ export function barChartSvg(chart: BarChart): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="DejaVu Sans">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="24" y="38" font-size="22" font-weight="bold" fill="#111">${xml(clip(chart.title, 70))}</text>`,
-    `<text x="24" y="66" font-size="15" fill="#444">${xml(clip(chart.subtitle, 100))}</text>`,
+    ...title.map((l, i) => `<text x="24" y="${38 + i * TITLE_LINE}" font-size="22" font-weight="bold" fill="#111">${xml(l)}</text>`),
+    ...subtitle.map((l, i) => `<text x="24" y="${subtitleY + i * SUBTITLE_LINE}" font-size="15" fill="#444">${xml(l)}</text>`),
     ...rows,
     note,
     '</svg>',
   ].join('\n');
 }
 
-/** The chart as a PNG (rendered off the event loop's critical path by resvg's async renderer). */
-export async function renderBarChart(chart: BarChart): Promise<Uint8Array> {
+/** The chart's size in pixels at scale 1 (a chat image); a printed report draws the same chart at PRINT_SCALE. */
+export function barChartSize(chart: BarChart): { width: number; height: number } {
+  const m = /width="(\d+)" height="(\d+)"/.exec(barChartSvg(chart))!;
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+/** 900 px drawn three times over: 2,700 px across a 16 cm column is about 430 dpi, sharp on paper. */
+export const PRINT_SCALE = 3;
+
+/** The chart as a PNG (rendered off the event loop's critical path by resvg's async renderer), `scale` times its size. */
+export async function renderBarChart(chart: BarChart, scale = 1): Promise<Uint8Array> {
   const image = await renderAsync(barChartSvg(chart), {
     font: { loadSystemFonts: false, fontFiles: [CHART_FONT, CHART_FONT_BOLD], defaultFontFamily: 'DejaVu Sans' },
-    fitTo: { mode: 'original' },
+    fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
     background: '#ffffff',
   });
   return new Uint8Array(image.asPng());

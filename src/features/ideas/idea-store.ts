@@ -24,10 +24,23 @@ export interface StoredList {
   ideas: SavedIdea[];
 }
 
+/** What an export sorts a list by: its municipality, its author's name and when it came. */
+export interface ExportHead {
+  id: string;
+  municipality: string | null;
+  author: string | null;
+  submittedAt: string;
+}
+
 /** A current list with its author's name, as exports show it to coordinators. */
 export interface ExportList extends StoredList {
   author: string | null;
 }
+
+/** Lists whose ideas are read in one statement (well under SQLite's and PostgreSQL's parameter limits). */
+const FILL_BATCH = 500;
+/** Lists' heads read at a time (and their authors' names in one statement). */
+const HEADS_PAGE = 5_000;
 
 export type SaveResult = { ok: true; version: number; listId: string } | { ok: false; reason: 'not_open' };
 
@@ -215,57 +228,112 @@ export class IdeaStore {
 
   /** Every current list of the visit with its ideas and author's name, in submission order. */
   async exportLists(visitId: string): Promise<ExportList[]> {
-    // Two narrow queries stitched together are faster than one join repeating each list's columns five times.
-    const [lists, ideas, names] = await Promise.all([
-      this.db
+    return this.readLists(await this.exportHeads(visitId));
+  }
+
+  /** The municipalities the visit's lists come from (null: lists without one). */
+  async listMunicipalities(visitId: string): Promise<Array<string | null>> {
+    const rows = await this.db.selectFrom('idea_lists').select('municipality').distinct().where('visit_id', '=', visitId).execute();
+    return rows.map((r) => r.municipality);
+  }
+
+  /**
+   * What exports sort the visit's current lists by, and no more, read a page at a time (about 200 bytes a list):
+   * all of them, or those of one municipality (`undefined` for all), so an export holds one municipality's at a
+   * time and reads their ideas a batch at a time (`readLists`).
+   */
+  async exportHeads(visitId: string, municipality?: string | null): Promise<ExportHead[]> {
+    const heads: ExportHead[] = [];
+    const interned = new Map<string, string>();
+    let after = '';
+    for (;;) {
+      const page = await this.db
         .selectFrom('idea_lists')
-        .select(['id', 'person_id', 'municipality', 'version', 'submitted_at', 'updated_at'])
+        .select(['id', 'person_id', 'municipality', 'submitted_at'])
         .where('visit_id', '=', visitId)
-        .orderBy('submitted_at')
+        .$if(municipality !== undefined, (q) => q.where('municipality', municipality === null ? 'is' : '=', municipality ?? null))
+        .where('id', '>', after)
         .orderBy('id')
-        .execute(),
-      this.db
-        .selectFrom('ideas')
-        .innerJoin('idea_lists', (j) => j.onRef('ideas.list_id', '=', 'idea_lists.id').onRef('ideas.version', '=', 'idea_lists.version'))
-        .select(['ideas.list_id', 'ideas.position', 'ideas.text', 'ideas.themes', 'ideas.themes_corrected'])
-        .where('idea_lists.visit_id', '=', visitId)
-        .execute(),
-      this.authorNames(visitId),
-    ]);
-    const byList = new Map<string, ExportList>();
-    const out = lists.map((r): ExportList => {
-      const l: ExportList = {
-        id: r.id,
-        visitId,
-        personId: r.person_id,
-        municipality: r.municipality,
-        version: r.version,
-        submittedAt: r.submitted_at,
-        updatedAt: r.updated_at,
-        ideas: [],
-        author: r.person_id ? (names.get(r.person_id) ?? null) : null,
-      };
-      byList.set(r.id, l);
-      return l;
-    });
-    const themeCache = new Map<string, string[]>();
-    for (const i of ideas) {
-      let themes = themeCache.get(i.themes);
-      if (!themes) {
-        themes = parseThemes(i.themes);
-        themeCache.set(i.themes, themes);
+        .limit(HEADS_PAGE)
+        .execute();
+      if (!page.length) break;
+      const persons = page.flatMap((r) => (r.person_id ? [r.person_id] : []));
+      const names = persons.length ? await this.authorNames(persons) : new Map<string, string>();
+      for (const r of page) {
+        const m = r.municipality === null ? null : (interned.get(r.municipality) ?? (interned.set(r.municipality, r.municipality), r.municipality));
+        heads.push({ id: r.id, municipality: m, author: r.person_id ? (names.get(r.person_id) ?? null) : null, submittedAt: r.submitted_at });
       }
-      byList.get(i.list_id)!.ideas[i.position - 1] = { text: i.text, themes, corrected: i.themes_corrected === 1 };
+      after = page[page.length - 1]!.id;
+      if (page.length < HEADS_PAGE) break;
+    }
+    return heads;
+  }
+
+  /** Ideas in the visit's current lists. */
+  async countCurrentIdeas(visitId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('ideas')
+      .innerJoin('idea_lists', (j) => j.onRef('ideas.list_id', '=', 'idea_lists.id').onRef('ideas.version', '=', 'idea_lists.version'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('idea_lists.visit_id', '=', visitId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** These lists whole, with their current version's ideas, in the order given. */
+  async readLists(heads: readonly ExportHead[]): Promise<ExportList[]> {
+    const out: ExportList[] = [];
+    const themeCache = new Map<string, string[]>();
+    for (let i = 0; i < heads.length; i += FILL_BATCH) {
+      const batch = heads.slice(i, i + FILL_BATCH);
+      const ids = batch.map((h) => h.id);
+      // Two narrow queries stitched together are faster than one join repeating each list's columns five times.
+      const [lists, ideas] = await Promise.all([
+        this.db.selectFrom('idea_lists').select(['id', 'visit_id', 'person_id', 'municipality', 'version', 'submitted_at', 'updated_at']).where('id', 'in', ids).execute(),
+        this.db
+          .selectFrom('ideas')
+          .innerJoin('idea_lists', (j) => j.onRef('ideas.list_id', '=', 'idea_lists.id').onRef('ideas.version', '=', 'idea_lists.version'))
+          .select(['ideas.list_id', 'ideas.position', 'ideas.text', 'ideas.themes', 'ideas.themes_corrected'])
+          .where('idea_lists.id', 'in', ids)
+          .execute(),
+      ]);
+      const byId = new Map<string, ExportList>();
+      for (const r of lists) {
+        byId.set(r.id, {
+          id: r.id,
+          visitId: r.visit_id,
+          personId: r.person_id,
+          municipality: r.municipality,
+          version: r.version,
+          submittedAt: r.submitted_at,
+          updatedAt: r.updated_at,
+          ideas: [],
+          author: null,
+        });
+      }
+      for (const r of ideas) {
+        let themes = themeCache.get(r.themes);
+        if (!themes) {
+          themes = parseThemes(r.themes);
+          themeCache.set(r.themes, themes);
+        }
+        byId.get(r.list_id)!.ideas[r.position - 1] = { text: r.text, themes, corrected: r.themes_corrected === 1 };
+      }
+      for (const h of batch) {
+        const l = byId.get(h.id);
+        // A list deleted since the heads were read (its author erased meanwhile keeps it, without the author).
+        if (l) out.push({ ...l, author: h.author });
+      }
     }
     return out;
   }
 
-  /** Display names (else @username, else the account key) of the visit's authors, most recently used account first. */
-  private async authorNames(visitId: string): Promise<Map<string, string>> {
+  /** Display names (else @username, else the account key) of these people, most recently used account first. */
+  private async authorNames(personIds: readonly string[]): Promise<Map<string, string>> {
     const rows = await this.db
       .selectFrom('identities')
       .select(['person_id', 'key', 'display_name', 'username', 'last_seen_at'])
-      .where('person_id', 'in', (qb) => qb.selectFrom('idea_lists').select('person_id').where('visit_id', '=', visitId).where('person_id', 'is not', null))
+      .where('person_id', 'in', [...new Set(personIds)])
       .orderBy('last_seen_at', 'desc')
       .execute();
     const names = new Map<string, string>();

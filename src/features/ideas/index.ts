@@ -4,12 +4,13 @@ import { esc, join, type Markup } from '../../core/markup.ts';
 import type { Kysely } from 'kysely';
 import { commandAction, type CommandDef, type Feature, type PersonalData } from '../../core/router.ts';
 import type { DB } from '../../db/schema.ts';
+import { sweepTempFiles } from '../../core/files.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { type Visit, VisitStore } from '../visits/visit-store.ts';
 import { renderBarChart } from './chart.ts';
 import { clip, type IdeasServices, visitLabel } from './common.ts';
-import { ideasCsv, ideasMarkdown, rigaStamp } from './export.ts';
+import { rigaStamp, writeIdeaExports } from './export.ts';
 import { IdeaStore } from './idea-store.ts';
 import { summarize, summaryChart, summaryText, type SummaryView } from './report.ts';
 import { FLOW_NAME, ideasFlow, SUBMIT_ACCESS } from './submit-flow.ts';
@@ -163,18 +164,18 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
       arg: { name: 'visit', description: 'ideas:commands.visit_arg' },
       handle: withVisit('ideas_export', true, async (ctx, visit) => {
         const { tr } = ctx;
-        const lists = await store.exportLists(visit.id);
-        if (!lists.length) return noLists(ctx, 'ideas:export.empty', visit, 'ideas_export');
-        if (!ctx.caps.files) return [text(tr.t('ideas:export.no_files'))];
+        if (!ctx.caps.files) {
+          return (await store.countLists(visit.id)) ? [text(tr.t('ideas:export.no_files'))] : noLists(ctx, 'ideas:export.empty', visit, 'ideas_export');
+        }
         const ectx = { tr, themes, municipalities: deps.municipalities, visitLabel: visitLabel(tr, visit), now: ctx.now };
-        await deps.audit?.byCtx(ctx, 'ideas.export', null, { visit: visit.id, lists: lists.length });
-        const counts = {
-          lists: tr.plain('ideas:count.lists', { count: lists.length }),
-          ideas: tr.plain('ideas:count.ideas', { count: lists.reduce((n, l) => n + l.ideas.length, 0) }),
-        };
+        const files = await writeIdeaExports(store, visit.id, `ideas-${visit.starts_on}`, ectx);
+        if (!files) return noLists(ctx, 'ideas:export.empty', visit, 'ideas_export');
+        await deps.audit?.byCtx(ctx, 'ideas.export', null, { visit: visit.id, lists: files.lists });
+        const counts = { lists: tr.plain('ideas:count.lists', { count: files.lists }), ideas: tr.plain('ideas:count.ideas', { count: files.ideas }) };
         return [
-          { kind: 'file', file: { name: `ideas-${visit.starts_on}.csv`, mime: 'text/csv', data: ideasCsv(lists, ectx) }, caption: tr.t('ideas:export.caption_csv', counts) },
-          { kind: 'file', file: { name: `ideas-${visit.starts_on}.md`, mime: 'text/markdown', data: ideasMarkdown(lists, ectx) }, caption: tr.t('ideas:export.caption_md') },
+          { kind: 'file', file: files.xlsx, caption: tr.t('ideas:export.caption_xlsx', counts) },
+          { kind: 'file', file: files.csv, caption: tr.t('ideas:export.caption_csv') },
+          { kind: 'file', file: files.markdown, caption: tr.t('ideas:export.caption_md') },
         ];
       }),
     },
@@ -250,28 +251,19 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
     },
   ];
 
-  /** Sends one expert the reminder, in their language, trying their chats most recent first. */
-  const remind = async (personId: string, visit: Visit): Promise<boolean> => {
-    const tr = deps.i18n.translator(await deps.people.languageOf(personId));
-    const reply = text(tr.t('ideas:remind.message', { visit: visitLabel(tr, visit) }), [
-      [{ label: tr.plain('ideas:remind.button'), action: commandAction('ideas', visit.id) }],
-    ]);
-    for (const address of await deps.people.addressesOf(personId)) {
-      try {
-        await deps.messenger.send(address, reply);
-        return true;
-      } catch (err) {
-        deps.log.warn({ err, person: personId, platform: address.platform }, 'idea reminder not delivered');
-      }
-    }
-    return false;
-  };
+  /** Queues one expert's reminder, in their language, for their chats in order (the notice outbox retries it). */
+  const remind = (personId: string, visit: Visit): Promise<boolean> =>
+    deps.notices.toPerson(personId, 'idea_reminder', (tr) =>
+      text(tr.t('ideas:remind.message', { visit: visitLabel(tr, visit) }), [[{ label: tr.plain('ideas:remind.button'), action: commandAction('ideas', visit.id) }]]),
+    );
 
   return {
     name: 'ideas',
     commands,
     flows: [ideasFlow(svc)],
     personalData: ideasPersonalData(),
+    // Exports a crash left behind in the temporary folder.
+    start: async () => void (await sweepTempFiles(deps.clock.now())),
     menu: [
       { label: 'ideas:menu.ideas', command: 'ideas', order: 40 },
       { label: 'ideas:menu.report', command: 'ideas_report', order: 41 },

@@ -273,6 +273,8 @@ export function ideasFlow(svc: IdeasServices): FlowDef<IdeasState> {
 
   return {
     name: FLOW_NAME,
+    // Discord asks the five ideas in one form; elsewhere they are typed.
+    readsText: (caps) => !caps.forms,
     access: SUBMIT_ACCESS,
     async start(ctx, args) {
       const visit = await svc.visits.get(args.trim());

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { fold } from '../../core/text-match.ts';
 import type { Language } from '../../core/types.ts';
 import { DATA_DIR } from '../../data-dir.ts';
+import { parseYamlCached } from '../../yaml-cache.ts';
 
 const Localized = z.object({ lv: z.string().min(1), en: z.string().min(1), ru: z.string().min(1) }).strict();
 const Rules = z.object({ lv: z.array(z.string().min(1)), en: z.array(z.string().min(1)), ru: z.array(z.string().min(1)) }).strict();
@@ -79,7 +79,7 @@ export class Themes {
   }
 
   static load(file = THEMES_FILE): Themes {
-    const data = FileSchema.parse(parse(readFileSync(file, 'utf8')));
+    const data = FileSchema.parse(parseYamlCached(readFileSync(file, 'utf8')));
     return new Themes(data.themes);
   }
 

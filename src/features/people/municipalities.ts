@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { fold, hasCyrillic, translit } from '../../core/text-match.ts';
 import type { Language } from '../../core/types.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { PlaceName } from '../../i18n/places.ts';
+import { parseYamlCached } from '../../yaml-cache.ts';
 
 const Declined = z.object({ nom: z.string().min(1), gen: z.string().min(1), loc: z.string().min(1) }).strict();
 const Named = { lv: Declined, ru: Declined, en: z.string().min(1) };
@@ -68,7 +68,7 @@ export class Municipalities {
   }
 
   static load(file = join(DATA_DIR, 'municipalities.yaml')): Municipalities {
-    return new Municipalities(File.parse(parse(readFileSync(file, 'utf8'))));
+    return new Municipalities(File.parse(parseYamlCached(readFileSync(file, 'utf8'))));
   }
 
   get(id: string | null | undefined): Municipality | undefined {

@@ -5,6 +5,7 @@ import type { PersonDirectory } from '../../core/bot.ts';
 import type { Person } from '../../core/context.ts';
 import type { PersonalData } from '../../core/router.ts';
 import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isUiLanguage, type Language, parseIdentityKey, type UiLanguage } from '../../core/types.ts';
+import { prepare } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 import type { PersonsTable } from './tables.ts';
 
@@ -20,20 +21,26 @@ export interface PeopleServiceOptions {
 
 /** One row per person; each platform account is an identity linked to it. */
 export class PeopleService implements PersonDirectory {
+  /** Who is writing: asked on every update, so built and compiled once. */
+  private readonly byIdentity;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly options: PeopleServiceOptions,
-  ) {}
+  ) {
+    this.byIdentity = prepare(db, ['key'], (db, a) =>
+      db
+        .selectFrom('identities')
+        .innerJoin('persons', 'persons.id', 'identities.person_id')
+        .select(['persons.id', 'persons.role', 'persons.requested_role', 'persons.municipality', 'persons.language', 'persons.registered_at'])
+        .select(['identities.username', 'identities.display_name', 'identities.language_hint', 'identities.last_seen_at'])
+        .where('identities.key', '=', a.key),
+    );
+  }
 
   async resolve(identity: IdentityRef, now: Date): Promise<Person> {
     const key = identityKey(identity.platform, identity.id);
-    const found = await this.db
-      .selectFrom('identities')
-      .innerJoin('persons', 'persons.id', 'identities.person_id')
-      .select(['persons.id', 'persons.role', 'persons.requested_role', 'persons.municipality', 'persons.language', 'persons.registered_at'])
-      .select(['identities.username', 'identities.display_name', 'identities.language_hint', 'identities.last_seen_at'])
-      .where('identities.key', '=', key)
-      .executeTakeFirst();
+    const found = await this.byIdentity.first(this.db, { key });
 
     if (found) {
       // What a platform did not send this time (a callback without a language, say) is kept as it was.

@@ -149,6 +149,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
 
   return {
     name: 'register',
+    readsText: true,
     async start(ctx) {
       return askLanguage(ctx);
     },

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { isIsoDate } from '../../core/time.ts';
 import { DATA_DIR } from '../../data-dir.ts';
+import { parseYamlCached } from '../../yaml-cache.ts';
 import { checkFactValue, factDef, type FactDef, type FactName, type FactValue } from './facts.ts';
 import { seeds } from '../seeds.ts';
 import { programmeSources } from './sources.ts';
@@ -404,7 +405,7 @@ function digestOf(s: string): string {
 export function compileProgramme(file: string, source: string): { programme?: Programme; errors: CatalogueError[] } {
   let raw: unknown;
   try {
-    raw = file.endsWith('.json') ? JSON.parse(source) : parseYaml(source, { prettyErrors: true });
+    raw = file.endsWith('.json') ? JSON.parse(source) : parseYamlCached(source, { prettyErrors: true });
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : '(file)';
     const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);

@@ -227,6 +227,7 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
 
   return {
     name: ELIGIBILITY_FLOW,
+    readsText: true,
     access: [anyone],
     ttlMs: TTL_MS,
     async start(ctx, args) {
@@ -277,7 +278,9 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
           const picked = new Set(state.picked ?? []);
           if (picked.has(o)) picked.delete(o);
           else picked.add(o);
-          return ask(ctx, { ...state, picked: def.options.filter((x) => picked.has(x)) }, fact);
+          // A tick changes the question it was pressed on, in place, rather than adding a message per tick.
+          const step = ask(ctx, { ...state, picked: def.options.filter((x) => picked.has(x)) }, fact);
+          return { ...step, replies: step.replies.map((r) => (r.kind === 'text' ? { ...r, replace: true } : r)) };
         }
         if (v === 'done') return proceed(ctx, record(state, fact, [...(state.picked ?? [])]));
         return reask(ctx, state, t.t('programmes:flow.use_buttons'));

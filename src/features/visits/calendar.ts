@@ -2,7 +2,7 @@ import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import { ICalCalendar } from 'ical-generator';
 import { DateTime } from 'luxon';
 import { addDays, rigaDate, rigaTime, ZONE } from '../../core/time.ts';
-import type { FileData } from '../../core/types.ts';
+import type { MemoryFile } from '../../core/types.ts';
 import { effectiveEnd } from './format.ts';
 import type { AgendaItem, VisitWithAgenda } from './visit-store.ts';
 
@@ -45,11 +45,33 @@ function itemDescription(item: AgendaItem, v: VisitWithAgenda): string {
  * UTC, as they are ambiguous in local time.
  */
 export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number } {
-  // No calendar name: phones and Outlook put the events in the default calendar instead of proposing a new one.
+  const cal = newCalendar();
+  const events = addVisitEvents(cal, v);
+  return { ics: cal.toString(), events };
+}
+
+/**
+ * Every visit with known dates in one calendar, for subscribing (`GET /calendar.ics`): the same events as the files,
+ * with the same UIDs, SEQUENCE and LAST-MODIFIED, so a calendar app that polls it updates what changed.
+ */
+export function feedCalendar(visits: readonly VisitWithAgenda[], name: string): string {
+  const cal = newCalendar();
+  cal.name(name);
+  cal.ttl(60 * 60);
+  for (const v of visits) if (v.date_precision === 'day') addVisitEvents(cal, v);
+  return cal.toString();
+}
+
+function newCalendar(): ICalCalendar {
+  // No calendar name in files: phones and Outlook put the events in the default calendar instead of proposing a new one.
   const cal = new ICalCalendar({ prodId: { company: 'Kultūras ministrija', product: 'Roma network bot', language: 'LV' } });
   // No calendar-wide zone (DTSTAMP stays UTC as RFC 5545 wants); the generator adds the VTIMEZONE of the events' zone.
   cal.timezone({ name: null, generator: getVtimezoneComponent });
   cal.x('X-WR-TIMEZONE', ZONE);
+  return cal;
+}
+
+function addVisitEvents(cal: ICalCalendar, v: VisitWithAgenda): number {
   const stamp = DateTime.fromISO(v.updated_at, { zone: 'utc' });
   const riga = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(ZONE);
   let events = 0;
@@ -61,6 +83,7 @@ export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number
       id: `${item.id}@${UID_DOMAIN}`,
       sequence: v.revision,
       stamp,
+      lastModified: stamp,
       start: local ? riga(item.starts_at!) : DateTime.fromISO(item.starts_at!, { zone: 'utc' }),
       ...(end ? { end: local ? riga(end) : DateTime.fromISO(end, { zone: 'utc' }) } : {}),
       ...(local ? { timezone: ZONE } : {}),
@@ -80,6 +103,7 @@ export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number
       id: `${v.id}/${day ?? 'all'}/day@${UID_DOMAIN}`,
       sequence: v.revision,
       stamp,
+      lastModified: stamp,
       allDay: true,
       start: DateTime.fromISO(day ?? v.starts_on, { zone: 'utc' }),
       end: DateTime.fromISO(addDays(day ?? v.ends_on, 1), { zone: 'utc' }),
@@ -99,6 +123,7 @@ export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number
       id: `${v.id}@${UID_DOMAIN}`,
       sequence: v.revision,
       stamp,
+      lastModified: stamp,
       allDay: true,
       start: DateTime.fromISO(v.starts_on, { zone: 'utc' }),
       end: DateTime.fromISO(addDays(v.ends_on, 1), { zone: 'utc' }),
@@ -108,10 +133,10 @@ export function visitCalendar(v: VisitWithAgenda): { ics: string; events: number
     });
     events++;
   }
-  return { ics: cal.toString(), events };
+  return events;
 }
 
-export function calendarFile(v: VisitWithAgenda): FileData & { events: number } {
+export function calendarFile(v: VisitWithAgenda): MemoryFile & { events: number } {
   const { ics, events } = visitCalendar(v);
   return { name: calendarFileName(v), mime: 'text/calendar', data: new TextEncoder().encode(ics), events };
 }

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { isIsoDate } from '../../core/time.ts';
 import type { DB } from '../../db/schema.ts';
@@ -12,6 +11,7 @@ import { parseAgenda } from './agenda-parser.ts';
 import type { AgendaItemsTable, VisitsTable } from './tables.ts';
 import { inAgendaOrder } from './visit-store.ts';
 import { saveVisit, toItemRows } from './visit-writer.ts';
+import { parseYamlCached } from '../../yaml-cache.ts';
 
 export const VISITS_DIR = join(DATA_DIR, 'visits');
 
@@ -49,7 +49,7 @@ export interface LoadedVisit {
 /** Reads and checks one data file; throws naming the file and, for the agenda, the line and what was expected. */
 export function readVisitFile(path: string, municipalities?: Municipalities): LoadedVisit {
   const name = basename(path);
-  const parsed = VisitFile.safeParse(parse(readFileSync(path, 'utf8')));
+  const parsed = VisitFile.safeParse(parseYamlCached(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const f = parsed.data;
   if (f.municipality && municipalities && !municipalities.get(f.municipality)) throw new Error(`${name}: unknown municipality ${f.municipality}`);

@@ -371,6 +371,7 @@ export function editorFlow(deps: EditorDeps): FlowDef<State> {
 
   return {
     name: EDITOR_FLOW,
+    readsText: true,
     access: [staff],
     async start(ctx, args) {
       const id = args.trim();

@@ -22,11 +22,22 @@ export function visitSpan(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precisi
   return { from: v.starts_on, until: v.ends_on };
 }
 
+const dates = new Map<string, string>();
+
 /** "17.–18.10.2019" in lists, "2019. gada 17.–18. oktobris" in prose (the reader's language's style). */
 export function visitDates(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precision'>, tr: Translator, month: 'short' | 'long' = 'short'): string {
   const style: DateStyle = month === 'short' ? 'list' : 'prose';
   const span = visitSpan(v, tr, style);
-  return typeof span === 'string' ? span : formatDays(span.from, span.until, tr.ui, style);
+  if (typeof span === 'string') return span;
+  // Formatting a range is slow even with the formatter kept, and lists show the same few visits again and again.
+  const key = `${tr.ui}:${style}:${span.from}:${span.until}`;
+  let out = dates.get(key);
+  if (out === undefined) {
+    out = formatDays(span.from, span.until, tr.ui, style);
+    if (dates.size >= 5000) dates.clear();
+    dates.set(key, out);
+  }
+  return out;
 }
 
 /** "Ceturtdiena, 27. maijs" / "Thursday 27 May" / "Четверг, 27 мая". */

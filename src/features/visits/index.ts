@@ -1,4 +1,4 @@
-import { anyone, checkAll, members, type Precondition, staff } from '../../core/access.ts';
+import { anyone, checkAll, members, type Precondition, privateChat, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { commandAction, type Feature, type PersonalData } from '../../core/router.ts';
@@ -7,10 +7,13 @@ import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { calendarFile } from './calendar.ts';
 import { loadVisitData } from './data-loader.ts';
+import { CalendarFeeds, feedRoute, feedUrl } from './feed.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
 import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates, visitSpan } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
+import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
 import { isRsvpAnswer, RSVP_ANSWERS, RsvpService } from './rsvp.ts';
+import { rsvpWorkbook } from './rsvp-export.ts';
 import type { RsvpAnswer } from './tables.ts';
 import { setVisitsLoading, type Visit, VisitStore, type VisitWithAgenda } from './visit-store.ts';
 
@@ -35,7 +38,8 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const { db, municipalities, i18n, log } = deps;
   const store = new VisitStore(db, municipalities);
   const rsvps = new RsvpService(db);
-  const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, messenger: deps.messenger, i18n, clock: deps.clock, log });
+  const feeds = new CalendarFeeds(db);
+  const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, notices: deps.notices, i18n, clock: deps.clock, log });
 
   // Shipped visits are upserted now; every read through a VisitStore waits for it.
   setVisitsLoading(
@@ -129,6 +133,32 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     return [{ kind: 'file', file, caption: ctx.tr.t('visits:calendar.caption', { count: events, place: v.place, dates: visitSpan(v, ctx.tr, 'list') }) }];
   };
 
+  const base = () => deps.config.publicUrl ?? (deps.config.httpPort > 0 ? `http://localhost:${deps.config.httpPort}` : undefined);
+
+  /** `/calendar`: the subscription address (made now, or said to exist), with buttons for a new one and to stop. */
+  const feedReplies = async (ctx: Ctx): Promise<Reply[]> => {
+    if (!base()) return [text(ctx.tr.t('visits:feed.off_here'))];
+    if (ctx.incoming.chat.kind !== 'private' && !ctx.caps.privateInGroups) return [text(ctx.tr.t('visits:feed.private_only'))];
+    const existing = await feeds.status(ctx.person.id);
+    if (!existing) return newFeed(ctx);
+    return [
+      text(ctx.tr.t('visits:feed.exists', { date: new Date(existing.createdAt) }), [
+        [{ label: ctx.tr.plain('visits:feed.button_new'), action: commandAction('calendar', 'new') }],
+        [{ label: ctx.tr.plain('visits:feed.button_off'), action: commandAction('calendar', 'off') }],
+      ]),
+    ];
+  };
+
+  const newFeed = async (ctx: Ctx): Promise<Reply[]> => {
+    const b = base();
+    if (!b) return [text(ctx.tr.t('visits:feed.off_here'))];
+    if (ctx.incoming.chat.kind !== 'private' && !ctx.caps.privateInGroups) return [text(ctx.tr.t('visits:feed.private_only'))];
+    const url = feedUrl(b, await feeds.create(ctx.person.id, ctx.now));
+    return [{ kind: 'text', personal: true, text: ctx.tr.t('visits:feed.made', { url }), choices: [[{ label: ctx.tr.plain('visits:feed.button_off'), action: commandAction('calendar', 'off') }]] }];
+  };
+
+  const revokeFeed = async (ctx: Ctx): Promise<Reply[]> => [text(ctx.tr.t((await feeds.revoke(ctx.person.id)) ? 'visits:feed.revoked' : 'visits:feed.none'))];
+
   const rsvpReport = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
     const entries = await rsvps.list(v.id);
     const head = markup`<b>${ctx.tr.t('visits:rsvps.title', { place: v.place, dates: visitSpan(v, ctx.tr, 'list') })}</b>`;
@@ -141,10 +171,21 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       lines.push('' as Markup, markup`<b>${ctx.tr.t(`visits:rsvps.group_${a}`, { n: group.length })}</b>`);
       for (const e of group) {
         const m = municipalities.get(e.municipality);
-        lines.push(m ? markup`• ${esc(e.name)} (${esc(m.place.in(ctx.tr.ui))})` : markup`• ${esc(e.name)}`);
+        const who = m ? markup`• ${esc(e.name)} (${esc(m.place.in(ctx.tr.ui))})` : markup`• ${esc(e.name)}`;
+        const where = e.institution ? markup` · ${esc(e.institution)}` : ('' as Markup);
+        lines.push(markup`${who}${where}${e.listed ? ('' as Markup) : markup` · ${ctx.tr.t('visits:rsvps.not_listed')}`}`);
       }
     }
-    return [text(join(lines))];
+    const buttons = ctx.caps.files ? [[{ label: ctx.tr.plain('visits:buttons.rsvps_xlsx'), action: `visits:rsvps_xlsx:${v.id}` }]] : [];
+    return [text(join(lines), buttons)];
+  };
+
+  /** The answers and the participant list as a workbook: names, so only to coordinators in a private chat. */
+  const rsvpExport = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
+    if (!ctx.caps.files) return [text(ctx.tr.t('visits:export.no_files'))];
+    const entries = await rsvps.list(v.id);
+    const file = await rsvpWorkbook(entries, `participants-${v.starts_on}`, ctx.tr, municipalities, ctx.now);
+    return [{ kind: 'file', file, caption: ctx.tr.t('visits:export.caption', { place: v.place, dates: visitDates(v, ctx.tr), count: entries.length }) }];
   };
 
   const answer = async (ctx: Ctx, v: VisitWithAgenda, a: RsvpAnswer): Promise<Reply[]> => {
@@ -158,7 +199,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
           : ctx.tr.t('visits:rsvp.reminders_off'),
       );
     }
-    return [
+    const replies: Reply[] = [
       text(join(lines), [
         await rsvpRow(ctx, v),
         [
@@ -167,6 +208,22 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
         ],
       ]),
     ];
+    // Asked once per visit, on the first "going" or "maybe": the report names only those who said yes here.
+    if (a !== 'no' && (await rsvps.listingOf(v.id, ctx.person.id))?.listed === null) replies.push(listingQuestion(ctx, v));
+    return replies;
+  };
+
+  const listingQuestion = (ctx: Ctx, v: Visit): Reply =>
+    text(ctx.tr.t('visits:listing.ask', { place: v.place }), [
+      [{ label: ctx.tr.plain('visits:listing.yes'), action: `visits:listed:${v.id}:1` }],
+      [{ label: ctx.tr.plain('visits:listing.no'), action: `visits:listed:${v.id}:0` }],
+    ]);
+
+  const setListed = async (ctx: Ctx, v: VisitWithAgenda, value: string | undefined): Promise<Reply[]> => {
+    const listed = value === '1';
+    if (!(await rsvps.setListed(v.id, ctx.person.id, listed))) return [text(ctx.tr.t('visits:listing.no_rsvp'), [await rsvpRow(ctx, v)])];
+    const said = text(ctx.tr.t(listed ? 'visits:listing.listed' : 'visits:listing.counted'));
+    return [said, ...(await ctx.startFlow(INSTITUTION_FLOW, v.id))];
   };
 
   const setReminders = async (ctx: Ctx, on: boolean): Promise<Reply[]> => {
@@ -202,11 +259,24 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
         content: i18n.translator('lv'),
         ...(options.onPublished ? { onPublished: options.onPublished } : {}),
       }),
+      institutionFlow(rsvps),
     ],
     commands: [
       { name: 'visits', access: [anyone], description: 'visits:commands.visits', handle: (ctx) => listVisits(ctx) },
       { name: 'agenda', access: [anyone], description: 'visits:commands.agenda', arg: visitArg, handle: withVisit('agenda', agendaReplies) },
-      { name: 'calendar', access: [anyone], description: 'visits:commands.calendar', arg: visitArg, handle: withVisit('calendar', calendarReply) },
+      {
+        name: 'calendar',
+        access: [anyone],
+        description: 'visits:commands.calendar',
+        arg: { name: 'visit', description: 'visits:commands.calendar_arg' },
+        async handle(ctx, args) {
+          const a = args.trim().toLowerCase();
+          if (!a) return feedReplies(ctx);
+          if (['off', 'izslēgt', 'izslegt', 'выкл'].includes(a)) return revokeFeed(ctx);
+          if (['new', 'jauna', 'jauns', 'новая', 'новый'].includes(a)) return newFeed(ctx);
+          return withVisit('calendar', calendarReply)(ctx, args);
+        },
+      },
       { name: 'rsvps', access: [staff], description: 'visits:commands.rsvps', arg: visitArg, handle: withVisit('rsvps', rsvpReport) },
       {
         name: 'reminders',
@@ -250,6 +320,8 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       },
       { id: 'visits:ics', access: [anyone], handle: byId(calendarReply) },
       { id: 'visits:rsvps', access: [staff], handle: byId(rsvpReport) },
+      { id: 'visits:rsvps_xlsx', access: [staff, privateChat], handle: byId(rsvpExport) },
+      { id: 'visits:listed', access: [members], handle: byId(async (ctx, v, [value]) => setListed(ctx, v, value)) },
       { id: 'visits:reminders', access: [members], handle: async (ctx, [on]) => setReminders(ctx, on !== 'off') },
     ],
     menu: [
@@ -257,6 +329,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       { label: 'visits:menu.agenda', command: 'agenda', order: 35 },
     ],
     personalData: visitsPersonalData(),
+    http: [feedRoute(feeds, store, () => deps.clock.now(), i18n.translator('lv').plain('visits:feed.calendar_name'))],
     start: () => reminders.start(),
     stop: () => reminders.stop(),
   };
@@ -269,16 +342,27 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
 function visitsPersonalData(): PersonalData {
   return {
     async export(personId, db) {
-      const rsvps = await db.selectFrom('visit_rsvps').select(['visit_id', 'answer', 'updated_at']).where('person_id', '=', personId).execute();
+      const rsvps = (await db.selectFrom('visit_rsvps').select(['visit_id', 'answer', 'updated_at', 'listed', 'institution']).where('person_id', '=', personId).execute()).map(
+        (r) => ({ visit_id: r.visit_id, answer: r.answer, updated_at: r.updated_at, namedInParticipantList: r.listed === null ? null : r.listed === 1, institution: r.institution }),
+      );
+      const feed = await db.selectFrom('calendar_feeds').select(['created_at', 'last_used_at']).where('person_id', '=', personId).executeTakeFirst();
       const reminders = await db.selectFrom('visit_reminders').select(['visit_id', 'kind', 'due_at', 'status']).where('person_id', '=', personId).execute();
       const prefs = await db.selectFrom('visit_reminder_prefs').select(['enabled', 'updated_at']).where('person_id', '=', personId).executeTakeFirst();
       const created = await db.selectFrom('visits').select(['id', 'title']).where('created_by', '=', personId).execute();
-      return { rsvps, reminders, reminderSetting: prefs ? { on: prefs.enabled === 1, updatedAt: prefs.updated_at } : null, visitsCreated: created };
+      return {
+        rsvps,
+        reminders,
+        reminderSetting: prefs ? { on: prefs.enabled === 1, updatedAt: prefs.updated_at } : null,
+        visitsCreated: created,
+        // The feed's token is not kept (only its hash): what is stored is that one exists, and since when.
+        calendarFeed: feed ? { createdAt: feed.created_at, lastUsedAt: feed.last_used_at } : null,
+      };
     },
     async erase(personId, db) {
       await db.deleteFrom('visit_rsvps').where('person_id', '=', personId).execute();
       await db.deleteFrom('visit_reminders').where('person_id', '=', personId).execute();
       await db.deleteFrom('visit_reminder_prefs').where('person_id', '=', personId).execute();
+      await db.deleteFrom('calendar_feeds').where('person_id', '=', personId).execute();
       await db.updateTable('visits').set({ created_by: null }).where('created_by', '=', personId).execute();
     },
     async merge(fromId, intoId, db) {
@@ -287,7 +371,7 @@ function visitsPersonalData(): PersonalData {
         const mine = await db.selectFrom('visit_rsvps').select('updated_at').where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).executeTakeFirst();
         if (!mine) await db.insertInto('visit_rsvps').values({ ...r, person_id: intoId }).execute();
         else if (r.updated_at > mine.updated_at) {
-          await db.updateTable('visit_rsvps').set({ answer: r.answer, updated_at: r.updated_at }).where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).execute();
+          await db.updateTable('visit_rsvps').set({ answer: r.answer, updated_at: r.updated_at, listed: r.listed, institution: r.institution }).where('visit_id', '=', r.visit_id).where('person_id', '=', intoId).execute();
         }
       }
       await db.deleteFrom('visit_rsvps').where('person_id', '=', fromId).execute();
@@ -311,6 +395,10 @@ function visitsPersonalData(): PersonalData {
         await db.deleteFrom('visit_reminder_prefs').where('person_id', '=', fromId).execute();
       }
       await db.updateTable('visits').set({ created_by: intoId }).where('created_by', '=', fromId).execute();
+      // One feed per person: the linked account's address stops working unless it is the only one.
+      const intoFeed = await db.selectFrom('calendar_feeds').select('token_hash').where('person_id', '=', intoId).executeTakeFirst();
+      if (intoFeed) await db.deleteFrom('calendar_feeds').where('person_id', '=', fromId).execute();
+      else await db.updateTable('calendar_feeds').set({ person_id: intoId }).where('person_id', '=', fromId).execute();
     },
   };
 }

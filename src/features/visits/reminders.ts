@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
-import type { Messenger } from '../../core/messenger.ts';
+import type { Notices } from '../notices/notices.ts';
 import { addDays, rigaDate, rigaTime, rigaToUtc } from '../../core/time.ts';
 import { text } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
@@ -57,7 +57,7 @@ export interface ReminderDeps {
   store: VisitStore;
   rsvps: RsvpService;
   people: PeopleService;
-  messenger: Messenger;
+  notices: Notices;
   i18n: I18nService;
   clock: Clock;
   log: Logger;
@@ -85,8 +85,8 @@ export function reminderText(v: VisitWithAgenda, kind: ReminderKind, now: Date, 
 /**
  * Sends visit reminders. `tick(now)` finds the reminders due at `now` and sends each once to everyone who answered
  * going or maybe and did not turn reminders off: the row is claimed before sending (a unique key of visit, person,
- * kind and due time), so neither a restart nor a second instance sends twice. A failed send is logged and tried
- * again at the next tick while the reminder is still useful.
+ * kind and due time), so neither a restart nor a second instance sends twice, then handed to the notice outbox,
+ * which delivers it with retries.
  */
 export class ReminderScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -135,7 +135,7 @@ export class ReminderScheduler {
         if (now < moment.dueAt || now >= moment.expiresAt) continue;
         for (const personId of await rsvps.reminderRecipients(id)) {
           if (!(await this.claim(id, personId, moment, now))) continue;
-          const ok = await this.deliver(visit, moment.kind, personId, now);
+          const ok = await this.deliver(visit, moment, personId, now);
           await db
             .updateTable('visit_reminders')
             .set({ status: ok ? 'sent' : 'failed', updated_at: now.toISOString() })
@@ -173,19 +173,13 @@ export class ReminderScheduler {
     return Number(retaken.numUpdatedRows) > 0;
   }
 
-  /** Tries the person's addresses, most recently used first, until one works. */
-  private async deliver(visit: VisitWithAgenda, kind: ReminderKind, personId: string, now: Date): Promise<boolean> {
-    const { people, messenger, i18n, log } = this.deps;
-    const tr = i18n.translator(await people.languageOf(personId));
-    const reply = text(reminderText(visit, kind, now, tr));
-    for (const address of await people.addressesOf(personId)) {
-      try {
-        await messenger.send(address, reply);
-        return true;
-      } catch (err) {
-        log.warn({ err, visit: visit.id, person: personId, platform: address.platform, kind }, 'visit reminder not delivered');
-      }
-    }
-    return false;
+  /**
+   * Hands the reminder to the notice outbox (which tries the person's accounts in order and retries failures);
+   * false only when the person has no account the bot can reach now, so the next tick tries again.
+   */
+  private async deliver(visit: VisitWithAgenda, moment: ReminderMoment, personId: string, now: Date): Promise<boolean> {
+    const dedupeKey = `visit-reminder:${visit.id}:${personId}:${moment.kind}:${moment.dueAt.toISOString()}`;
+    return this.deps.notices.toPerson(personId, 'visit_reminder', (tr) => text(reminderText(visit, moment.kind, now, tr)), { dedupeKey, expiresAt: moment.expiresAt });
   }
+
 }

@@ -13,7 +13,13 @@ export interface RsvpEntry {
   name: string;
   municipality: string | null;
   updatedAt: string;
+  /** null: not asked yet; true: agreed to be named in the meeting report's participant list. */
+  listed: boolean | null;
+  institution: string | null;
 }
+
+/** The longest institution name kept (the ministry's list has names of about 150 characters). */
+export const INSTITUTION_MAX = 200;
 
 /** Who is coming to which visit (one changeable answer per person and visit), and who wants reminders. */
 export class RsvpService {
@@ -50,7 +56,7 @@ export class RsvpService {
     const rows = await this.db
       .selectFrom('visit_rsvps')
       .innerJoin('persons', 'persons.id', 'visit_rsvps.person_id')
-      .select(['visit_rsvps.person_id', 'visit_rsvps.answer', 'visit_rsvps.updated_at', 'persons.municipality'])
+      .select(['visit_rsvps.person_id', 'visit_rsvps.answer', 'visit_rsvps.updated_at', 'visit_rsvps.listed', 'visit_rsvps.institution', 'persons.municipality'])
       .where('visit_rsvps.visit_id', '=', visitId)
       .execute();
     if (!rows.length) return [];
@@ -70,8 +76,43 @@ export class RsvpService {
       return named?.display_name ?? (named?.username ? `@${named.username}` : (own[0]?.key ?? personId.slice(0, 8)));
     };
     return rows
-      .map((r) => ({ personId: r.person_id, answer: r.answer, name: nameOf(r.person_id), municipality: r.municipality, updatedAt: r.updated_at }))
+      .map((r) => ({
+        personId: r.person_id,
+        answer: r.answer,
+        name: nameOf(r.person_id),
+        municipality: r.municipality,
+        updatedAt: r.updated_at,
+        listed: r.listed === null ? null : r.listed === 1,
+        institution: r.institution,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name, 'lv'));
+  }
+
+  /** Whether the person agreed to be named in this visit's participant list (undefined: not asked, or no answer). */
+  async listingOf(visitId: string, personId: string): Promise<{ listed: boolean | null; institution: string | null } | undefined> {
+    const row = await this.db.selectFrom('visit_rsvps').select(['listed', 'institution']).where('visit_id', '=', visitId).where('person_id', '=', personId).executeTakeFirst();
+    return row ? { listed: row.listed === null ? null : row.listed === 1, institution: row.institution } : undefined;
+  }
+
+  async setListed(visitId: string, personId: string, listed: boolean): Promise<boolean> {
+    const r = await this.db.updateTable('visit_rsvps').set({ listed: listed ? 1 : 0 }).where('visit_id', '=', visitId).where('person_id', '=', personId).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async setInstitution(visitId: string, personId: string, institution: string | null): Promise<void> {
+    await this.db.updateTable('visit_rsvps').set({ institution }).where('visit_id', '=', visitId).where('person_id', '=', personId).execute();
+  }
+
+  /** The institution the person named most recently for any visit, to offer it again. */
+  async lastInstitution(personId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('visit_rsvps')
+      .select('institution')
+      .where('person_id', '=', personId)
+      .where('institution', 'is not', null)
+      .orderBy('updated_at', 'desc')
+      .executeTakeFirst();
+    return row?.institution ?? undefined;
   }
 
   async remindersOn(personId: string): Promise<boolean> {

@@ -59,6 +59,18 @@ export interface VisitRsvpsTable {
   person_id: string;
   answer: RsvpAnswer;
   updated_at: string;
+  /** Named in the meeting report's participant list: null not asked yet, 0 counted only, 1 named. */
+  listed: number | null;
+  /** The institution the person attends for, as they typed it. */
+  institution: string | null;
+}
+
+/** A person's secret calendar feed address, kept as the SHA-256 of its token. */
+export interface CalendarFeedsTable {
+  token_hash: string;
+  person_id: string;
+  created_at: string;
+  last_used_at: string | null;
 }
 
 /**
@@ -89,4 +101,5 @@ export interface VisitTables {
   visit_rsvps: VisitRsvpsTable;
   visit_reminders: VisitRemindersTable;
   visit_reminder_prefs: VisitReminderPrefsTable;
+  calendar_feeds: CalendarFeedsTable;
 }

@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/harness.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** `npm start`'s own command (npm start is `node scripts/start.mjs`), in a shell, as a newcomer would type it. */
+function sh(script: string, dir: string) {
+  return spawnSync('bash', ['-o', 'pipefail', '-c', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `sqlite:${join(dir, 'bot.sqlite')}`, CONSOLE_FILES_DIR: join(dir, 'files') },
+    timeout: 120_000,
+  });
+}
+
+describe('the compiled start (npm start)', () => {
+  it('runs the bot compiled into dist/, compiling it first when missing or older than the sources', () => {
+    const r = sh(`printf '/help\\n' | node scripts/start.mjs --console`, tempDir());
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Jums pieejamās komandas (loma: administrators)');
+    expect(existsSync(join(ROOT, 'dist', 'main.js'))).toBe(true);
+    expect(existsSync(join(ROOT, 'dist', 'migrations', '0001_people_and_conversations.js'))).toBe(true);
+  }, 120_000);
+
+  it('ends quietly with status 0 when the reader of its output has gone (| head -1)', () => {
+    // Many answers, so the bot is still writing when head has gone: its writes fail with EPIPE.
+    const r = sh(`for i in $(seq 300); do echo /help; done | node scripts/start.mjs --console | head -1`, tempDir());
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['Jums pieejamās komandas (loma: administrators)']);
+    expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+  }, 120_000);
+});
