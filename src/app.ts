@@ -9,8 +9,10 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { accessFeature, AuditLog } from './features/access/index.ts';
+import { catalogueFeature } from './features/catalogue/index.ts';
 import { announcementsFeature, announceVisitOffer, type AnnouncementsService } from './features/announcements/index.ts';
-import { RateLimiter } from './features/announcements/rate-limit.ts';
+import { RateLimiter, type SendPacer } from './features/announcements/rate-limit.ts';
+import { SharedRateLimiter } from './features/announcements/shared-rate-limit.ts';
 import type { AnnouncementsOptions } from './features/announcements/service.ts';
 import type { FeatureDeps } from './features/deps.ts';
 import { ideasFeature } from './features/ideas/index.ts';
@@ -98,8 +100,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const registry = new Registry();
 
   const audit = new AuditLog(database.db, clock, log, (id) => people.effectiveRole(id));
-  // One pace for everything the bot sends first on a platform: announcements and notices together.
-  const limiter = options.announcements?.limiter ?? new RateLimiter(options.announcements?.limits, options.announcements?.timer);
+  // One pace for everything the bot sends first on a platform: announcements and notices together; on PostgreSQL
+  // shared by every instance through the database, so several instances keep together under the platform's limit.
+  const limiter: SendPacer =
+    options.announcements?.limiter ??
+    (database.dialect === 'postgres'
+      ? new SharedRateLimiter(database.db, log, options.announcements?.limits, options.announcements?.timer)
+      : new RateLimiter(options.announcements?.limits, options.announcements?.timer));
   const notices = new Notices({
     db: database.db,
     dialect: database.dialect,
@@ -117,12 +124,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);
   registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart, languages: i18n }));
-  registry.add(
-    programmesFeature(deps, {
-      onReload: (r) =>
-        audit.record({ actor: r.by, action: 'catalogue.reload', details: { ok: r.ok, count: r.count, added: r.added.length, changed: r.changed.length, removed: r.removed.length, errors: r.errors.length } }),
-    }),
-  );
+  const programmes = programmesFeature(deps, {
+    onReload: async (r) => {
+      await audit.record({ actor: r.by, action: 'catalogue.reload', details: { ok: r.ok, count: r.count, added: r.added.length, changed: r.changed.length, removed: r.removed.length, errors: r.errors.length } });
+      for (const t of r.takenOver) await audit.record({ actor: r.by, action: 'catalogue.publish', details: { programme: t.programmeId, version: t.version, change: 'file' } });
+    },
+    staffButtons: (ctx, p) => [catalogue.manageButton(ctx, p)],
+  });
+  registry.add(programmes);
+  // Coordinators keep the catalogue current in chat: versions in the database over data/programmes.
+  const catalogue = catalogueFeature(deps, { store: programmes.store, versions: programmes.versions });
+  registry.add(catalogue);
+  for (const t of await programmes.store.load(clock.now())) {
+    await audit.record({ actor: null, action: 'catalogue.publish', details: { programme: t.programmeId, version: t.version, change: 'file' } });
+  }
   // A published visit can be announced to the network: the announcements feature offers it.
   const visits = visitsFeature(deps, { onPublished: async (ctx, published) => announceVisitOffer(ctx, published.visit.id) });
   registry.add(visits);
@@ -151,6 +166,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
     onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
+    onReplies: (platform, count) => limiter.consume(platform, count),
     deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
     startLink: (platform, payload) => messenger.startLink(platform, payload),
     sendPrivately: async (address, replies) => {

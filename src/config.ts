@@ -52,6 +52,8 @@ const Env = z.object({
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
   CATALOGUE_STALE_MONTHS: int(1, 120, 12),
   LANGUAGE_MENU_COVERAGE: int(0, 100, 80),
+  PRIVACY_CONTROLLER: optional,
+  PRIVACY_CONTACT: optional,
 });
 
 export interface Config {
@@ -77,6 +79,8 @@ export interface Config {
   catalogueStaleMonths: number;
   /** Percent of the messages a language people translate (Romani) needs before it is offered in language menus. */
   languageMenuCoverage: number;
+  /** Who is responsible for the personal data (GDPR controller) and how to reach them, named by /privacy. */
+  privacy: { controller?: string; contact?: string };
 }
 
 export class ConfigError extends Error {
@@ -84,6 +88,18 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * A deployment that reaches people on Telegram or Discord must name who is responsible for their data and how to
+ * reach them (GDPR art. 13): checked when the bot starts with a platform token (a trial in the console needs none).
+ */
+export function privacyProblems(config: Config): string[] {
+  if (!config.telegram && !config.discord) return [];
+  const missing = (['controller', 'contact'] as const).filter((k) => !config.privacy[k]);
+  return missing.length
+    ? [`PRIVACY_CONTROLLER and PRIVACY_CONTACT: required with a platform token — /privacy must name who is responsible for people's data (e.g. "Kultūras ministrija") and how to reach them (e.g. "pasts@km.gov.lv")`]
+    : [];
 }
 
 /** Reads and checks every variable; a wrong value stops the bot naming the variable and what is expected. */
@@ -136,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
     catalogueStaleMonths: e.CATALOGUE_STALE_MONTHS,
     languageMenuCoverage: e.LANGUAGE_MENU_COVERAGE,
+    privacy: { ...(e.PRIVACY_CONTROLLER ? { controller: e.PRIVACY_CONTROLLER } : {}), ...(e.PRIVACY_CONTACT ? { contact: e.PRIVACY_CONTACT } : {}) },
   };
 }

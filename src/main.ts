@@ -1,8 +1,10 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/console-adapter.ts';
 import { type App, createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, privacyProblems } from './config.ts';
 import type { Adapter, CommandMenus } from './core/adapter.ts';
 import { isRole, ROLES, type Role } from './core/access.ts';
 import { createLogger } from './log.ts';
@@ -10,17 +12,19 @@ import { createLogger } from './log.ts';
 interface Cli {
   console: boolean;
   as: Role;
+  /** Start over: the SQLite database is moved aside (kept, never deleted) and a new one begins. */
+  fresh: boolean;
 }
 
 function parseCli(argv: string[]): Cli {
   const { values } = parseArgs({
     args: argv,
-    options: { console: { type: 'boolean', default: false }, as: { type: 'string', default: 'admin' } },
+    options: { console: { type: 'boolean', default: false }, as: { type: 'string', default: 'admin' }, fresh: { type: 'boolean', default: false } },
     strict: true,
     allowPositionals: false,
   });
   if (!isRole(values.as)) throw new ConfigError([`--as: expected one of ${ROLES.join(', ')}`]);
-  return { console: values.console === true, as: values.as };
+  return { console: values.console === true, as: values.as, fresh: values.fresh === true };
 }
 
 async function main(): Promise<void> {
@@ -29,10 +33,15 @@ async function main(): Promise<void> {
   try {
     cli = parseCli(process.argv.slice(2));
     config = loadConfig(process.env);
+    if (!cli.console) {
+      const problems = privacyProblems(config);
+      if (problems.length) throw new ConfigError(problems);
+    }
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }
+  if (cli.fresh) startOver(config.database);
 
   const consoleMode = cli.console || (!config.telegram && !config.discord);
   // In the terminal chat, stdout belongs to the conversation: logs go to stderr (or LOG_FILE), and only warnings
@@ -59,7 +68,12 @@ async function main(): Promise<void> {
 
   const adapters: Adapter[] = [];
   if (consoleMode) {
-    await app.people.ensureLocalPerson(consoleIdentity, cli.as, app.clock.now());
+    const local = await app.people.ensureLocalPerson(consoleIdentity, cli.as, app.clock.now());
+    // A person at a terminal is told how to begin and how to leave; piped input gets only the answers.
+    if (process.stdin.isTTY) {
+      const tr = app.i18n.translator(await app.people.languageOf(local.id));
+      process.stdout.write(`${tr.plain('common:console.hint', { role: tr.plain(`common:roles.${cli.as}`) })}\n`);
+    }
     adapters.push(
       new ConsoleAdapter({
         input: process.stdin,
@@ -96,3 +110,21 @@ async function platformAdapters(app: App, log: Logger): Promise<Adapter[]> {
 }
 
 await main();
+
+/**
+ * `npm start -- --fresh`: the SQLite database is moved aside as `bot.sqlite.before-fresh-STAMP` (nothing is deleted)
+ * so the bot starts with an empty one. PostgreSQL is not touched: drop its schema by hand if that is really meant.
+ */
+function startOver(database: ReturnType<typeof loadConfig>['database']): void {
+  if (database.kind !== 'sqlite') {
+    process.stderr.write('--fresh is for the SQLite file; with PostgreSQL, drop the schema (or database) yourself.\n');
+    process.exit(2);
+  }
+  const file = resolve(database.file);
+  if (!existsSync(file)) return;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const aside = `${file}.before-fresh-${stamp}`;
+  renameSync(file, aside);
+  for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  process.stderr.write(`started over: the previous database is kept as ${aside}\n`);
+}

@@ -120,7 +120,13 @@ export class ConsoleAdapter implements Adapter {
     await this.queue;
   }
 
+  /**
+   * A message the bot sends first. One terminal stands for every local person (`--as coordinator` and the rest
+   * share the database), so a message for someone else is printed under the name of its recipient rather than
+   * as if the operator had been told.
+   */
   async send(address: Address, reply: Reply): Promise<SentRef[]> {
+    if (address.chatId !== this.options.identity.id) this.write(`${this.options.color ? '\x1b[2m' : ''}→ console:${address.chatId}${this.options.color ? '\x1b[0m' : ''}\n`);
     this.render(reply);
     return [{ address, messageId: String(++this.sent) }];
   }

@@ -39,6 +39,8 @@ export interface BotCoreDeps {
   messengerLimits?: (platform: Platform) => number | undefined;
   /** Told once each incoming update is handled (metrics): `error` when its handler failed; seconds include queueing. */
   onHandled?(incoming: Incoming, outcome: 'ok' | 'error', seconds: number): void;
+  /** Told how many messages an answer holds, so the send budget counts answers too (they are not delayed). */
+  onReplies?(platform: Platform, count: number): void;
   /** Queues replies a platform refused for the moment, to be delivered in the background (the notice outbox). */
   deliverLater?(address: Address, replies: Reply[], delayMs?: number): Promise<boolean>;
   /** A link opening the private chat with the bot and sending `/start PAYLOAD` (Telegram), where there is one. */
@@ -87,6 +89,16 @@ export class BotCore implements IncomingHandler {
     const started = performance.now();
     const state = { failed: false, slowDown: flood === 'warn' };
     const run = previous.then(() => this.handleNow(incoming, state));
+    const onReplies = this.deps.onReplies;
+    if (onReplies) {
+      void run.then(
+        (replies) => {
+          const sent = replies.filter((r) => r.kind !== 'toast').length;
+          if (sent) onReplies(incoming.identity.platform, sent);
+        },
+        () => undefined,
+      );
+    }
     const onHandled = this.deps.onHandled;
     if (onHandled) {
       const report = (outcome: 'ok' | 'error') => {

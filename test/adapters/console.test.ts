@@ -70,3 +70,28 @@ describe('console adapter (a real process with piped stdin)', () => {
     if (!ON_POSTGRES) expect(existsSync(join(r.dir, 'bot.sqlite'))).toBe(true);
   });
 });
+
+describe('a console that explains itself', () => {
+  it('prints a message for another local person under their name, not as if the operator had been told', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { ConsoleAdapter } = await import('../../adapters/console/console-adapter.ts');
+    const { esc } = await import('../../src/core/markup.ts');
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (d: Buffer) => (printed += d.toString()));
+    const adapter = new ConsoleAdapter({ input: new PassThrough(), output, identity: { platform: 'console', id: 'guest' }, filesDir: tempDir() });
+    await adapter.send({ platform: 'console', chatId: 'coordinator' }, { kind: 'text', text: esc('New role request') });
+    await adapter.send({ platform: 'console', chatId: 'guest' }, { kind: 'text', text: esc('For you') });
+    expect(printed).toBe('→ console:coordinator\nNew role request\n\nFor you\n\n');
+  });
+
+  it.skipIf(ON_POSTGRES)('starts over with --fresh, keeping the previous database beside it', () => {
+    const dir = tempDir();
+    const first = runConsole('/language en\n', [], {}, dir);
+    expect(first.status, first.stderr).toBe(0);
+    const again = runConsole('/help\n', ['--fresh'], {}, dir);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/started over: the previous database is kept as .*bot\.sqlite\.before-fresh-/);
+    expect(again.stdout).toContain('Jums pieejamās komandas'); // Latvian again: a new database
+  });
+});

@@ -18,11 +18,12 @@ describe('files sent outside a conversation', () => {
     const seen: string[] = [];
     app = await testApp();
     app.registry.add({
-      name: 'yaml-reader',
+      name: 'notes-reader',
       fileHandlers: [
         {
-          name: 'yaml',
-          accepts: (_ctx, f) => f.name.endsWith('.yaml'),
+          // Not .yaml: the catalogue feature takes programme files.
+          name: 'notes',
+          accepts: (_ctx, f) => f.name.endsWith('.txt'),
           handle: async (_ctx, f) => {
             seen.push(`${f.name}:${new TextDecoder().decode(f.data)}`);
             return [text(esc('got it'))];
@@ -33,9 +34,9 @@ describe('files sent outside a conversation', () => {
     const u = new TestUser(app, { id: 'f' });
     await u.sendFile('photo.jpg', 'x', 'image/jpeg');
     expect(u.text()).toContain('Šeit fails nav gaidīts');
-    await u.sendFile('p.yaml', 'id: x');
+    await u.sendFile('p.txt', 'id: x');
     expect(u.text()).toBe('got it');
-    expect(seen).toEqual(['p.yaml:id: x']);
+    expect(seen).toEqual(['p.txt:id: x']);
   });
 
   it('can be sent from the console with /file PATH; a wrong path is answered, not thrown', () => {

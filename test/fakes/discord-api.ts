@@ -40,7 +40,7 @@
  *   fake.selectOption({ userId, customId, values, message?, componentType? = 3, ... })
  *   fake.submitModal({ userId, customId, fields: Record<string, string | string[]>, from?: FakeInteraction })
  *                       — mirrors the structure of the modal the bot showed (action rows or label components)
- *   fake.userSaysInDm({ userId, content }): FakeMessage   (MESSAGE_CREATE with channel_type 1, as Discord sends it)
+ *   fake.userSaysInDm({ userId, content, files?: [{ filename, bytes, contentType? }] }): FakeMessage   (MESSAGE_CREATE with channel_type 1, as Discord sends it; files are attachments)
  *   fake.closeDms(userId) / fake.openDms(userId) — POST /channels/<dm>/messages → 403 50007 while closed
  *   fake.ageInteraction(interaction, ms) — make it older (test the 3 s / 15 min deadlines without waiting);
  *   fake.setTimeouts({ interactionTimeoutMs?, tokenLifetimeMs? })
@@ -794,9 +794,24 @@ export class FakeDiscord {
     return this.createInteraction(5, base, ctx, { custom_id: options.customId, components }, source ?? null, null);
   }
 
-  userSaysInDm(options: { userId: string; content: string }): FakeMessage {
+  userSaysInDm(options: { userId: string; content: string; files?: Array<{ filename: string; bytes: Uint8Array | string; contentType?: string }> }): FakeMessage {
     this.ensureUser(options.userId);
     const channel = this.dmChannel(options.userId);
+    // Attachments a person sends are served from the CDN route like the bot's own uploads.
+    const attachments = (options.files ?? []).map((f): FakeAttachment => {
+      const id = snowflake();
+      const bytes = Buffer.from(f.bytes);
+      const attachment: FakeAttachment = {
+        id,
+        filename: f.filename,
+        contentType: f.contentType ?? null,
+        size: bytes.length,
+        bytes,
+        url: `${this.origin}/attachments/${channel.id}/${id}/${encodeURIComponent(f.filename)}`,
+      };
+      this.attachmentsById.set(id, attachment);
+      return attachment;
+    });
     const message = this.storeMessage({
       channelId: channel.id,
       guildId: null,
@@ -804,6 +819,7 @@ export class FakeDiscord {
       content: options.content,
       flags: 0,
       type: 0,
+      attachments,
     });
     if (this.gateway.liveSessions().length === 0) throw new Error('FakeDiscord.userSaysInDm: no gateway session — log the client in first');
     // Delivered only to sessions with the DirectMessages intent (and discord.js drops it unless the DM channel is
@@ -1286,11 +1302,14 @@ export class FakeDiscord {
       if (st.originalId && st.originalId !== m.id) meta.original_response_message_id = st.originalId;
       out.interaction_metadata = meta;
     }
+    // Discord's MESSAGE_CREATE carries the channel's type; discord.js needs it to take a DM from a channel it has not
+    // cached yet (a person who writes or sends a file before any interaction).
+    const channelType = this.channels.get(m.channelId)?.type;
+    if (forGateway && channelType !== undefined) out.channel_type = channelType;
     if (forGateway && m.guildId) {
       out.guild_id = m.guildId;
       if (this.members.has(m.authorId)) out.member = this.memberApi(m.authorId, false);
     }
-    if (forGateway && !m.guildId) out.channel_type = 1; // a DM, as Discord says on the gateway
     return out;
   }
 

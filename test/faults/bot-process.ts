@@ -10,6 +10,7 @@
  *
  * Prints `ready` on stdout once started. SIGTERM stops it cleanly; the parent SIGKILLs it to simulate a crash.
  */
+import { RateLimiter } from '../../src/features/announcements/rate-limit.ts';
 import { TelegramAdapter } from '../../adapters/telegram/telegram-adapter.ts';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     log,
     announcements: {
       limits: scaledLimits(timeScale),
+      // For the bench's "before": each instance pacing alone, as if the others were not there.
+      ...(process.env.BOT_LOCAL_BUDGET === '1' ? { limiter: new RateLimiter(scaledLimits(timeScale)) } : {}),
       progressIntervalMs: 3000 / timeScale,
       ...(leaseMs ? { leaseMs } : {}),
     },

@@ -2,7 +2,9 @@ import { DiscordAdapter } from '../../adapters/discord/discord-adapter.ts';
 import type { App } from '../../src/app.ts';
 import type { Adapter } from '../../src/core/adapter.ts';
 import { silentLogger } from '../../src/log.ts';
-import { FakeDiscord, type FakeInteraction, type InteractionResponse, type Json } from '../fakes/discord-api.ts';
+import { FakeDiscord, type FakeInteraction, type FakeMessage, type InteractionResponse, type Json } from '../fakes/discord-api.ts';
+
+type DmExpect = number | ((messages: FakeMessage[]) => boolean);
 
 /**
  * The real Discord adapter (discord.js) against the fake Discord, driven as people would: slash commands, button
@@ -96,11 +98,20 @@ export class DiscordDriver {
     return this.last.get(userId)?.interaction;
   }
 
-  /** Types a message to the bot in a DM and waits for its answers (sent as DMs). */
-  async dm(userId: string, content: string, expect = 1): Promise<string[]> {
+  /** Sends a file as an attachment in a DM (no text) and waits for the bot's answers there. */
+  dmFile(userId: string, filename: string, bytes: Uint8Array | string, expect: DmExpect = 1, contentType?: string): Promise<string[]> {
+    return this.dm(userId, '', expect, [{ filename, bytes, ...(contentType ? { contentType } : {}) }]);
+  }
+
+  /**
+   * Types a message to the bot in a DM and waits for its answers (sent as DMs): `expect` messages, or until the
+   * answers so far satisfy it (a long answer comes in several messages).
+   */
+  async dm(userId: string, content: string, expect: DmExpect = 1, files?: Array<{ filename: string; bytes: Uint8Array | string; contentType?: string }>): Promise<string[]> {
     const before = this.fake.dmsTo(userId).length;
-    this.fake.userSaysInDm({ userId, content });
-    await this.fake.waitFor(() => this.fake.dmsTo(userId).length >= before + expect, 10_000);
+    this.fake.userSaysInDm({ userId, content, ...(files ? { files } : {}) });
+    const enough = typeof expect === 'number' ? () => this.fake.dmsTo(userId).length >= before + expect : () => expect(this.fake.dmsTo(userId).slice(before));
+    await this.fake.waitFor(enough, 10_000);
     await new Promise((r) => setTimeout(r, 100));
     const msgs = this.fake.dmsTo(userId).slice(before);
     this.last.set(userId, { responses: msgs.map((m) => ({ components: m.components, content: m.content }) as unknown as InteractionResponse) });

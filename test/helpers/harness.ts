@@ -13,6 +13,7 @@ import { type Database, openSqlite } from '../../src/db/database.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { workerDatabaseUrl } from './pg-global-setup.ts';
 import type { AnnouncementsOptions } from '../../src/features/announcements/service.ts';
+import { visitsReady } from '../../src/features/visits/visit-store.ts';
 
 export const CONSOLE_CAPS: Capabilities = { buttons: false, forms: false, edits: false, files: true, maxTextLength: 100_000, maxActionLength: 4096 };
 export const TELEGRAM_CAPS: Capabilities = { buttons: true, forms: false, edits: true, files: true, maxTextLength: 4096, maxActionLength: 64 };
@@ -86,6 +87,10 @@ export async function testApp(options: TestAppOptions = {}): Promise<App & { clo
   const config: Config = loadConfig({ ...(options.env ?? {}) });
   const database = await openTestDatabase(options.dbFile);
   const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements } });
+  // The shipped visits load in the background at start. A test gets the app once that is done, so two apps on one
+  // SQLite file in one process never write at the same moment: a connection waiting for a lock waits synchronously,
+  // holding the event loop, so the other one could never finish (separate processes, as in production, just wait).
+  await visitsReady(database.db);
   return app as App & { clock: ManualClock };
 }
 

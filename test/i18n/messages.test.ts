@@ -56,6 +56,8 @@ const PLAIN: Record<string, string | number> = {
   what: 'no 1. klases', who: 'skola', years: '2016–2020', count: 5, days: 'pirmdienu un ceturtdienu', first: 1, last: 5, date: '01.12.2026 09.30', changed: 'pumpurs', removed: 'nav',
   percent: 14, translated: 112, threshold: 80, rows: 830, filled: 120, changes: 112, unchanged: 5, errors: 3, before: 0, after: 14, row: 12,
   key: 'programmes:list.title_one', problem: 'par garu', detail: '60',
+  controller: 'Kultūras ministrija', contact: 'pasts@km.gov.lv', months: 12, when: '01.12.2026 09.30', to: 3, langs: 'lv, en, ru', titles: 'Pumpurs', shipped: 2,
+  from: 1, case: 'skolēns 3. klasē', programme: 'Pumpurs', keys: 'gives', groups: 2, group: 'all', factKind: 'int', ids: 'ikvd-pumpurs', want: 'eligible', got: 'unknown',
   mine: 'Telegram', theirs: 'Discord', held: 2, participants: 12, named: 8, municipalities: 5, institution: 'Talsu 2. vidusskola',
   reason: 'jānorāda', type: 'string', options: 'esf, esf_plus', fields: 'gives', fact: 'grade', op: 'eq', param: 'min_grade', format: 'YAML', id: 'ikvd-pumpurs',
 };

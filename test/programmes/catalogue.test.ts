@@ -86,6 +86,21 @@ describe('catalogue validation names the file, the field and the reason', () => 
     ['broken YAML', (s) => s.replace('gives:\n', 'gives:\n  lv: [unclosed\n'), /line \d+/, /not valid YAML/],
     ['a label naming no parameter', (s) => s.replace('mācās {min_grade}.', 'mācās {max_grade}.'), /\.label\.lv$/, /\{max_grade\} names no parameter/],
   ];
+  /** What the named line holds, for the cases where the line is certain. */
+  const LINES: Record<string, string> = {
+    'an unknown funder kind': 'kind: lottery',
+    'a date that is not a date': 'until: 2023-02-30',
+    'an unknown fact': 'fact: at_risk',
+    'a value outside the vocabulary': 'value: kid',
+    'an operator that does not fit the fact': 'op: gte',
+    'a parameter that does not exist': 'param: lowest_grade',
+    'a grade out of range in a dated value': 'value: 15',
+    'a seed that is not in the archive': '009_0000000000000000.txt',
+    'an unknown field': 'applicants:',
+    'an id that is not the file name': 'id: pumpurs',
+    'broken YAML': '',
+    'a label naming no parameter': '{max_grade}',
+  };
   for (const [what, edit, field, reason] of cases) {
     it(`refuses ${what}`, () => {
       const edited = edit(pumpurs);
@@ -95,24 +110,27 @@ describe('catalogue validation names the file, the field and the reason', () => 
       const hit = errors.find((e) => field.test(e.field) && reason.test(e.reason));
       expect(hit, JSON.stringify(errors)).toBeTruthy();
       expect(hit!.file).toBe('ikvd-pumpurs.yaml');
-      expect(formatError(hit!)).toContain('ikvd-pumpurs.yaml: ');
+      expect(formatError(hit!)).toMatch(/^ikvd-pumpurs\.yaml:\d+: /);
+      // The line named is where the problem is (or, for a missing field, where its parent is).
+      const at = LINES[what];
+      if (at) expect(edited.split('\n')[hit!.line! - 1], `line ${hit!.line}`).toContain(at);
     });
   }
 
-  it('refuses two files with the same id and keeps the old catalogue on a failed reload', () => {
+  it('refuses two files with the same id and keeps the old catalogue on a failed reload', async () => {
     const dir = tempDir('programmes-');
     cpSync(PROGRAMMES_DIR, dir, { recursive: true });
     const store = new CatalogueStore(dir);
     expect(store.current.programmes).toHaveLength(IDS.length);
     writeFileSync(join(dir, 'ikvd-pumpurs.yaml'), pumpurs.replace('kind: esf', 'kind: lottery'));
-    const refused = store.reload('person-1', new Date('2021-10-01T09:00:00Z'));
+    const refused = await store.reload('person-1', new Date('2021-10-01T09:00:00Z'));
     expect(refused).toMatchObject({ ok: false, by: 'person-1', at: '2021-10-01T09:00:00.000Z', count: IDS.length });
-    expect(refused.errors.map(formatError)).toEqual([expect.stringMatching(/^ikvd-pumpurs\.yaml: funder\.kind: /)]);
+    expect(refused.errors.map(formatError)).toEqual([expect.stringMatching(/^ikvd-pumpurs\.yaml:15: funder\.kind: /)]);
     expect(store.current.byId.get('ikvd-pumpurs')!.funder.kind).toBe('esf');
 
     writeFileSync(join(dir, 'ikvd-pumpurs.yaml'), pumpurs.replace('until: 2023-12-31', 'until: 2024-06-30'));
     writeFileSync(join(dir, 'new-one.json'), JSON.stringify({ id: 'other' }));
-    const twice = store.reload('person-1', new Date());
+    const twice = await store.reload('person-1', new Date());
     expect(twice.ok).toBe(false);
     expect(twice.errors.some((e) => e.file === 'new-one.json' && e.field === 'name')).toBe(true);
 
@@ -123,12 +141,12 @@ describe('catalogue validation names the file, the field and the reason', () => 
     if (!dup.ok) expect(dup.errors.map(formatError)).toContain('ikvd-pumpurs.yaml: id: ikvd-pumpurs is already used by ikvd-pumpurs.json');
   });
 
-  it('applies a valid change on reload and says what changed', () => {
+  it('applies a valid change on reload and says what changed', async () => {
     const dir = tempDir('programmes-');
     cpSync(PROGRAMMES_DIR, dir, { recursive: true });
     const store = new CatalogueStore(dir);
     writeFileSync(join(dir, 'ikvd-pumpurs.yaml'), pumpurs.replace('until: 2023-12-31', 'until: 2024-06-30'));
-    const r = store.reload('coordinator-1', new Date('2021-10-01T09:00:00Z'));
+    const r = await store.reload('coordinator-1', new Date('2021-10-01T09:00:00Z'));
     expect(r).toMatchObject({ ok: true, changed: ['ikvd-pumpurs'], added: [], removed: [], count: IDS.length });
     expect(store.current.byId.get('ikvd-pumpurs')!.valid.until).toBe('2024-06-30');
   });

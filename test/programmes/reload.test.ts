@@ -41,18 +41,8 @@ describe('/reload applies catalogue edits without a restart', () => {
     const out = coordinator.text();
     expect(out).toContain('Catalogue NOT reloaded');
     expect(out).toContain('The previous one stays in use (19 programmes)');
-    expect(out).toContain('sif-motivation-programme.yaml, valid.until: a date is written YYYY-MM-DD, e.g. 2026-12-01');
-    // A Latvian coordinator reads the same errors in Latvian: the checks' English never reaches a chat.
-    await coordinator.send('/language lv');
-    writeFileSync(file, good.replace('until: 2022-12-31', 'until: 2022-13-31').replace('kind: esf', 'kind: esf_old'));
-    await coordinator.send('/reload');
-    const lv = coordinator.text();
-    expect(lv).toContain('Katalogs NAV pārlādēts');
-    expect(lv).toContain('sif-motivation-programme.yaml, valid.until: datumu raksta GGGG-MM-DD, piemēram, 2026-12-01');
-    expect(lv).toContain('funder.kind: jābūt vienai no šīm vērtībām: esf, esf_plus, eu_other, state, municipality');
-    expect(lv).not.toMatch(/Invalid|expected|must|received/);
-    await coordinator.send('/language en');
-    expect(records).toHaveLength(2);
+    expect(out).toMatch(/sif-motivation-programme\.yaml, line \d+, valid\.until: must be a date written YYYY-MM-DD/);
+    expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ ok: false, at: '2021-10-01T09:00:00.000Z', count: 19 });
     expect(records[0]!.by).toBeTruthy();
 
@@ -65,7 +55,7 @@ describe('/reload applies catalogue edits without a restart', () => {
     expect(coordinator.text()).toContain('Changed: sif-motivation-programme.');
     await mediator.send('/programme motivation');
     expect(mediator.text()).toContain('Until 30 June 2023');
-    expect(records.map((r) => r.ok)).toEqual([false, false, true]);
+    expect(records.map((r) => r.ok)).toEqual([false, true]);
   });
 
   it('adds a new programme from a file, with no code change', async () => {

@@ -101,6 +101,8 @@ describe.skipIf(!ON_POSTGRES)('several instances on one PostgreSQL (webhooks beh
           TELEGRAM_WEBHOOK_SECRET: SECRET,
           TELEGRAM_WEBHOOK_PORT: String(port),
           OUTBOX_LEASE_SECONDS: '5',
+          PRIVACY_CONTROLLER: 'Kultūras ministrija',
+          PRIVACY_CONTACT: 'pasts@km.gov.lv',
         }),
       );
     }

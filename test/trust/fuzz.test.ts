@@ -212,7 +212,7 @@ describe('fuzz: random input through the core cannot crash it or grant what it s
         const data = lie ? bigFile : new Uint8Array(Math.min(size, 2048)).map(() => r.int(256));
         return {
           type: 'file',
-          name: r.chance(0.8) ? r.pick(['agenda.txt', 'a.pdf', 'x.png', 'evil.exe', '../../x', '']) : randomText(r, 300),
+          name: r.chance(0.8) ? r.pick(['agenda.txt', 'a.pdf', 'x.png', 'evil.exe', '../../x', '', 'ikvd-pumpurs.yaml', 'catalogue.zip']) : randomText(r, 300),
           mime: r.pick(['text/plain', 'application/pdf', 'image/png', 'application/x-msdownload', 'text/html', '', randomText(r, 20)]),
           size: lie ? 100 : size,
           read: async () => data,
@@ -230,7 +230,7 @@ describe('fuzz: random input through the core cannot crash it or grant what it s
       catalogue: programmes.store.current,
       auditMax: Number((await db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0),
     });
-    const PRIVILEGED = ['role.approve', 'role.reject', 'role.set', 'coordinator.grant', 'coordinator.revoke', 'invite.create', 'announcement.create', 'announcement.update', 'announcement.cancel', 'announcement.stop', 'catalogue.reload', 'ideas.export'];
+    const PRIVILEGED = ['role.approve', 'role.reject', 'role.set', 'coordinator.grant', 'coordinator.revoke', 'invite.create', 'announcement.create', 'announcement.update', 'announcement.cancel', 'announcement.stop', 'catalogue.reload', 'catalogue.publish', 'catalogue.restore', 'catalogue.check', 'ideas.export'];
     const violations: string[] = [];
     const roleOfSender = async (u: TestUser): Promise<{ id?: string; role: Role }> => {
       const row = await db.selectFrom('identities').select('person_id').where('key', '=', u.key).executeTakeFirst();

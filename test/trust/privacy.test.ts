@@ -3,8 +3,11 @@ import { fileBytes } from '../../src/core/files.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdeaStore } from '../../src/features/ideas/idea-store.ts';
 import type { VisitsFeature } from '../../src/features/visits/index.ts';
-import { ON_POSTGRES, testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ON_POSTGRES, tempDir, testApp, TestUser, TELEGRAM_CAPS } from '../helpers/harness.ts';
 import { MemoryAdapter } from '../helpers/memory-adapter.ts';
+import { loadConfig, privacyProblems } from '../../src/config.ts';
 
 type TestApp = Awaited<ReturnType<typeof testApp>>;
 let app: TestApp;
@@ -69,6 +72,24 @@ describe('privacy', () => {
     expect(u.text()).toContain('The audit log: 12 months');
     expect(u.text()).toContain('Link codes: 10 minutes');
     expect(u.choices().map((c) => c.label)).toEqual(['📄 My data', '🗑 Erase me']);
+    // A trial names no controller, and says so; the supervisory authority is always named.
+    expect(u.text()).toContain('Not set: this is a trial on one computer.');
+    expect(u.text()).toContain('Data State Inspectorate');
+  });
+
+  it('/privacy names the data controller and their contact from PRIVACY_CONTROLLER and PRIVACY_CONTACT', async () => {
+    app = await testApp({ env: { PRIVACY_CONTROLLER: 'Kultūras ministrija', PRIVACY_CONTACT: 'pasts@km.gov.lv' } });
+    const u = new TestUser(app, { languageHint: 'lv' });
+    await u.send('/privacy');
+    expect(u.text().split('\n').slice(0, 2)).toEqual(['Kas atbild par jūsu datiem', 'Kultūras ministrija — pasts@km.gov.lv']);
+    expect(u.text()).toContain('Datu valsts inspekcijā');
+  });
+
+  it('a bot reaching people on a platform does not start without naming the controller', () => {
+    const base = { TELEGRAM_BOT_TOKEN: '123:abc' };
+    expect(privacyProblems(loadConfig(base))).toEqual([expect.stringContaining('PRIVACY_CONTROLLER and PRIVACY_CONTACT: required with a platform token')]);
+    expect(privacyProblems(loadConfig({ ...base, PRIVACY_CONTROLLER: 'KM', PRIVACY_CONTACT: 'pasts@km.gov.lv' }))).toEqual([]);
+    expect(privacyProblems(loadConfig({}))).toEqual([]); // the console trial
   });
 
   it('/mydata sends everything stored about the person as a JSON file, in private only', async () => {
@@ -151,5 +172,48 @@ describe('privacy', () => {
     const outbox = await app.database.db.selectFrom('outbox').select(['person_id', 'chat_id']).execute();
     expect(outbox.every((o) => o.person_id === null && o.chat_id.startsWith('erased-'))).toBe(true);
     expect(await app.database.db.selectFrom('persons').select('id').where('id', '=', id).executeTakeFirst()).toBeDefined();
+  });
+});
+
+describe('erasure leaves no trace anywhere', () => {
+  it.skipIf(ON_POSTGRES)('no id, account, name or free page fragment of an erased inviter or role requester remains, in tables or in the file', async () => {
+    const dir = tempDir('erase-');
+    const file = join(dir, 'bot.sqlite');
+    app = await testApp({ now: '2026-03-02T10:00:00Z', dbFile: file });
+    app.messenger.register(new MemoryAdapter('telegram', TELEGRAM_CAPS));
+    app.messenger.register(new MemoryAdapter('console'));
+    // An admin on the console: role requests reach them as messages with typed keys, remembered by the bot.
+    await new TestUser(app, { platform: 'console', id: 'admin' }).as('admin', 'riga', 'en');
+    const carla = await new TestUser(app, { platform: 'telegram', id: '77001', caps: TELEGRAM_CAPS, username: 'carla_koordinatore' }).as('coordinator', 'riga', 'en');
+    // Carla invites a newcomer: the audit entry of the invite's use names her as the inviter.
+    await carla.send('/invite');
+    await carla.press('regional expert');
+    await carla.send('Talsi');
+    const code = /Code: (\w+)/.exec(carla.text())![1]!;
+    await new TestUser(app, { platform: 'telegram', id: '77002', caps: TELEGRAM_CAPS, languageHint: 'en' }).send(`/start ${code}`);
+    // Gatis asks for a role: the admin's remembered buttons name him.
+    const gatis = new TestUser(app, { platform: 'console', id: 'gatis', languageHint: 'en' });
+    await gatis.send('/start');
+    await gatis.press('English');
+    await gatis.press('Regional expert');
+    await gatis.send('Talsi');
+    await gatis.press('Confirm');
+    const idOf = async (key: string) => (await app.database.db.selectFrom('identities').select('person_id').where('key', '=', key).executeTakeFirstOrThrow()).person_id;
+    const carlaId = await idOf('telegram:77001');
+    const gatisId = await idOf('console:gatis');
+    const before = await everything();
+    expect(before).toMatch(new RegExp(`invitedBy\\W+${carlaId}`));
+    expect(before).toContain(gatisId);
+
+    for (const u of [carla, gatis]) {
+      await u.send('/forget');
+      await u.press(/Yes, erase me|Jā, dzēst/);
+    }
+    const rows = await everything();
+    for (const trace of [carlaId, gatisId, 'telegram:77001', '77001', 'carla_koordinatore', 'console:gatis']) expect(rows, trace).not.toContain(trace);
+    expect(rows).toMatch(/invitedBy\W+erased/);
+    // Not in the file's free pages nor in a write-ahead log either.
+    const bytes = Buffer.concat([readFileSync(file), ...['-wal', '-shm'].map((s) => (existsSync(file + s) ? readFileSync(file + s) : Buffer.alloc(0)))]);
+    for (const trace of [carlaId, gatisId, 'carla_koordinatore']) expect(bytes.includes(Buffer.from(trace)), trace).toBe(false);
   });
 });

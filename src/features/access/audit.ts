@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Role } from '../../core/access.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -24,6 +24,9 @@ export const AUDIT_ACTIONS = [
   'announcement.resume',
   'audience.register',
   'catalogue.reload',
+  'catalogue.publish',
+  'catalogue.restore',
+  'catalogue.check',
   'ideas.export',
   'report.export',
   'data.export',
@@ -97,10 +100,18 @@ export class AuditLog {
       .execute();
   }
 
-  /** After an erasure the entries stay (what happened, and the actor's role), without the person's id. */
+  /**
+   * After an erasure the entries stay (what happened, and the actor's role), without the person's id — also where
+   * another entry's details name them (who invited whom).
+   */
   async erase(personId: string, db: Kysely<DB>): Promise<void> {
     await db.updateTable('audit_log').set({ actor_id: null }).where('actor_id', '=', personId).execute();
     await db.updateTable('audit_log').set({ subject_id: null }).where('subject_id', '=', personId).execute();
+    await db
+      .updateTable('audit_log')
+      .set({ details: sql<string>`replace(details, ${personId}, 'erased')` })
+      .where('details', 'like', `%${personId}%`)
+      .execute();
   }
 
   async merge(fromId: string, intoId: string, db: Kysely<DB>): Promise<void> {

@@ -19,6 +19,10 @@ export const corePersonalData: PersonalData = {
   async erase(personId, db) {
     await db.deleteFrom('conversations').where('person_id', '=', personId).execute();
     await db.deleteFrom('pending_choices').where('person_id', '=', personId).execute();
+    // Buttons others still have that name the person (an admin's "Approve" under a role request): the button
+    // answers "no longer active" afterwards, and the id is gone.
+    await db.deleteFrom('pending_choices').where('choices', 'like', `%${personId}%`).execute();
+    await db.deleteFrom('action_refs').where('action', 'like', `%${personId}%`).execute();
   },
   async merge(fromId, _intoId, db) {
     await db.deleteFrom('conversations').where('person_id', '=', fromId).execute();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { anyone, MEMBER_ROLES, privateChat } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef } from '../../core/flows.ts';
@@ -36,7 +37,9 @@ export function privacyPart({ deps, audit }: PrivacyDeps): { commands: CommandDe
       deliveryDays: DELIVERY_RECORD_DAYS,
       guestMonths: Math.round(INACTIVE_GUEST_DAYS / 30.4),
     });
-    const lines: Markup[] = [body];
+    const { controller, contact } = deps.config.privacy;
+    const who = controller && contact ? tr.t('access:privacy.controller', { controller, contact }) : tr.t('access:privacy.controller_missing');
+    const lines: Markup[] = [who, body, tr.t('access:privacy.complaint')];
     const choices: Choice[][] = [
       [
         { label: tr.plain('access:privacy.button_mydata'), action: commandAction('mydata') },
@@ -96,6 +99,9 @@ export function privacyPart({ deps, audit }: PrivacyDeps): { commands: CommandDe
           // Who erased is gone with the erasure; what remains is that a person of this role was erased, and when.
           await audit.record({ actor: null, actorRole: ctx.person.role, action: 'data.erase', details: { accounts: accounts.length } }, trx, ctx.now);
         });
+        // SQLite's write-ahead log still holds earlier copies of the pages until a checkpoint: fold it into the
+        // database (where secure_delete has zeroed the freed content) and empty it.
+        if (deps.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(deps.db).catch((err) => deps.log.warn({ err }, 'checkpoint after erasure failed'));
         // No buttons: there is nobody left to remember them for.
         return { replies: [text(ctx.tr.t('access:privacy.forgotten'))], done: true };
       }

@@ -30,11 +30,21 @@ export const realTimer: Timer = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** What paces the bot's sends: in one process (RateLimiter), or shared by every instance (SharedRateLimiter). */
+export interface SendPacer {
+  /** Waits for a slot for one message to this chat; returns how long it waited (ms). */
+  acquire(platform: Platform, chatId: string, group: boolean): Promise<number>;
+  /** The server said to wait: no new sends on this platform before then. */
+  pause(platform: Platform, ms: number): void;
+  /** Messages sent outside the pacer (answers to people) use the budget too: later sends leave room for them. */
+  consume(platform: Platform, count: number): void;
+}
+
 /**
  * Paces sends: each takes the next free slot of its platform (spaced evenly, so no one-second window ever holds
  * more than the limit) and of its chat. A 429 pauses the whole platform for the server's delay.
  */
-export class RateLimiter {
+export class RateLimiter implements SendPacer {
   private readonly platformNext = new Map<Platform, number>();
   private readonly chatNext = new Map<string, number>();
   /** Actual start times of the latest sends per platform (a ring of `perSecond` entries). */
@@ -82,6 +92,13 @@ export class RateLimiter {
   pause(platform: Platform, ms: number): void {
     const until = this.timer.now() + ms;
     this.platformNext.set(platform, Math.max(this.platformNext.get(platform) ?? 0, until));
+  }
+
+  consume(platform: Platform, count: number): void {
+    const limit = this.limits[platform];
+    if (limit.perSecond > 1000 || count <= 0) return;
+    const now = this.timer.now();
+    this.platformNext.set(platform, Math.max(this.platformNext.get(platform) ?? 0, now) + (count * 1000) / limit.perSecond);
   }
 
   private forgetPast(now: number): void {

@@ -5,7 +5,7 @@ import { type Address, type Reply, text, type UiLanguage } from '../../core/type
 import type { FeatureDeps } from '../deps.ts';
 import { type Audience, prepareAudience, resolveAudience, type VisitAttendees } from './audience.ts';
 import { OutboxStore, type OutboxRow, type RunCounts } from './outbox.ts';
-import { RateLimiter, type PlatformLimits, type Timer } from './rate-limit.ts';
+import { type PlatformLimits, RateLimiter, type SendPacer, type Timer } from './rate-limit.ts';
 import { tick, type TickResult } from './scheduler.ts';
 import { type AnnouncementRow, AnnouncementStore, type RunRow } from './store.ts';
 import type { AnnouncementKind } from './tables.ts';
@@ -17,7 +17,7 @@ export interface AnnouncementsOptions {
   /** Real time for pacing sends (tests pass one that never waits). */
   timer?: Timer;
   /** A limiter shared with other senders (notices); otherwise one of its own from `limits` and `timer`. */
-  limiter?: RateLimiter;
+  limiter?: SendPacer;
   concurrency?: number;
   leaseMs?: number;
   /** Least time between two edits of one progress message (platforms throttle edits). */
@@ -35,7 +35,7 @@ export class AnnouncementsService {
   readonly outbox: OutboxStore;
   readonly worker: DeliveryWorker<OutboxRow>;
   /** Paces every send the bot makes first on a platform: announcements and notices share it. */
-  readonly limiter: RateLimiter;
+  readonly limiter: SendPacer;
   private cron: ScheduledTask | undefined;
   private ticking: Promise<unknown> = Promise.resolve();
   private readonly dirty = new Set<string>();

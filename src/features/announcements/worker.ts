@@ -3,7 +3,7 @@ import { DeliveryError, type DeliveryFailure } from '../../core/adapter.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Messenger } from '../../core/messenger.ts';
 import type { Address, Platform, Reply } from '../../core/types.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { SendPacer } from './rate-limit.ts';
 
 export type DeliveryOutcome = 'sent' | 'unreachable' | 'failed' | 'retry';
 
@@ -32,7 +32,7 @@ export interface WorkerOptions<R extends DeliveryRow> {
   messenger: Messenger;
   clock: Clock;
   log: Logger;
-  limiter: RateLimiter;
+  limiter: SendPacer;
   /** The message a row stands for (text, then the file if any), in the recipient's language. */
   render(row: R): Promise<Reply[]>;
   /** Where a row goes (default: a person's private chat, or a group when the row names no person). */

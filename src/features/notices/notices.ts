@@ -7,7 +7,7 @@ import type { DialectName } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { I18nService, Translator } from '../../i18n/index.ts';
 import { type DeliveryOutcome, DeliveryWorker } from '../announcements/worker.ts';
-import type { RateLimiter } from '../announcements/rate-limit.ts';
+import type { SendPacer } from '../announcements/rate-limit.ts';
 import type { PeopleService } from '../people/people-service.ts';
 import { type NoticeRow, NoticeStore } from './store.ts';
 
@@ -20,7 +20,7 @@ export interface NoticesDeps {
   messenger: Messenger;
   people: Pick<PeopleService, 'addressesOf' | 'languageOf'>;
   /** Shared with announcements, so both together keep under each platform's limits. */
-  limiter: RateLimiter;
+  limiter: SendPacer;
   leaseMs?: number;
   /** Run the worker in the background (off where a test drives it with `flush`). */
   background?: boolean;
@@ -30,7 +30,7 @@ export interface NoticesDeps {
 export const EXPIRED = 'expired: its moment has passed';
 
 /** What a notice is, as coordinators see it in the list of undelivered ones. */
-export type NoticeKind = 'role_request' | 'role_decision' | 'invite_used' | 'account_linked' | 'idea_reminder' | 'visit_reminder' | 'announcement_report' | 'answer';
+export type NoticeKind = 'role_request' | 'role_decision' | 'invite_used' | 'account_linked' | 'catalogue_reminder' | 'idea_reminder' | 'visit_reminder' | 'announcement_report' | 'answer';
 
 /**
  * Every message the bot sends a person first, other than announcements, goes through here: it is written to the

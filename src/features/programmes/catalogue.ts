@@ -1,23 +1,27 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import type { Role } from '../../core/access.ts';
 import { isIsoDate } from '../../core/time.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
 import { checkFactValue, factDef, type FactDef, type FactName, type FactValue } from './facts.ts';
 import { seeds } from '../seeds.ts';
+import { english, fromZodIssue, type Problem, problem, type ReasonCode } from './reasons.ts';
 import { programmeSources } from './sources.ts';
+import { fieldSegments, YamlLines } from './yaml-lines.ts';
 
 /** The shipped catalogue: one file per programme. Rule tests live in its `tests/` folder. */
 export const PROGRAMMES_DIR = join(DATA_DIR, 'programmes');
 export const RULE_TESTS_DIR = join(PROGRAMMES_DIR, 'tests');
 
-const text = z.string().trim().min(1, 'must not be empty');
+const text = z.string().trim().min(1, 'empty');
 export const Localized = z.object({ lv: text, en: text, ru: text }).strict();
 export type Localized = z.infer<typeof Localized>;
 
-const IsoDate = z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD');
+const IsoDate = z.string().refine(isIsoDate, 'date');
 
 /**
  * Where a fact comes from. Either a seed document (`file`, the meeting reports in the network's archive) or a web
@@ -27,7 +31,7 @@ const IsoDate = z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD'
 export const SourceSchema = z
   .object({
     /** A seed document, e.g. 003_07a1e3c4c4f769ab.txt. */
-    file: z.string().regex(/^\d{3}_[0-9a-f]{16}\.txt$/, 'must name a seed file such as 003_07a1e3c4c4f769ab.txt').optional(),
+    file: z.string().regex(/^\d{3}_[0-9a-f]{16}\.txt$/, 'seed_file_name').optional(),
     /** Where in it (part, section). */
     part: text.optional(),
     /** The words relied on, in the original language. */
@@ -45,11 +49,8 @@ export const SourceSchema = z
     published: IsoDate.optional(),
   })
   .strict()
-  .refine((s) => s.file || s.ref || s.url, 'a source needs a seed file, a reference or a URL')
-  .refine((s) => !s.url || (s.title && s.publisher && s.read), {
-    message: 'a web source needs title, publisher and read (the date you read it)',
-    path: ['url'],
-  });
+  .refine((s) => s.file || s.ref || s.url, 'source_kind')
+  .refine((s) => !s.url || (s.title && s.publisher && s.read), { message: 'web_source', path: ['url'] });
 export type Source = z.infer<typeof SourceSchema>;
 
 /** `esf`: the European Social Fund of 2014–2020; `esf_plus`: ESF+ of 2021–2027 (shown apart: people ask which is open). */
@@ -70,7 +71,7 @@ const DatedValue = z
 
 const ProgrammeFile = z
   .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes, e.g. ikvd-pumpurs'),
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'id_format'),
     name: Localized,
     /** The full project name and number, where the programme is part of a project. */
     project: Localized.optional(),
@@ -92,19 +93,19 @@ const ProgrammeFile = z
         note: Localized.optional(),
       })
       .strict()
-      .refine((v) => !v.from || !v.until || v.from <= v.until, { message: 'from must not be after until', path: ['until'] })
-      .refine((v) => v.after === 'closed' || v.until, { message: 'after: unknown needs an until date', path: ['after'] }),
+      .refine((v) => !v.from || !v.until || v.from <= v.until, { message: 'from_after_until', path: ['until'] })
+      .refine((v) => v.after === 'closed' || v.until, { message: 'after_unknown', path: ['after'] }),
     apply: Localized,
     source: SourceSchema,
     /** The last day someone checked this file against its sources (shown to users; stale after some months). */
     checked: IsoDate,
     parameters: z
       .record(
-        z.string().regex(/^[a-z][a-z0-9_]*$/, 'parameter names are lowercase with underscores'),
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'param_name'),
         z
           .object({
             /** How the value reads in a sentence: "from grade {value}". */
-            label: Localized.refine((l) => Object.values(l).every((t) => t.includes('{value}')), 'each language must contain {value}'),
+            label: Localized.refine((l) => Object.values(l).every((t) => t.includes('{value}')), 'label_value'),
             values: z.array(DatedValue).min(1),
           })
           .strict(),
@@ -197,15 +198,29 @@ export interface Programme {
   facts: Set<FactName>;
   /** A fingerprint of the file's content, to tell what a reload changed. */
   digest: string;
+  /** The file's content as read (YAML with its comments): what a version stores and an export writes. */
+  text: string;
 }
 
 export interface CatalogueError {
   file: string;
   field: string;
+  /** In English, for the command line and logs; chat answers say `code` in the reader's language. */
   reason: string;
+  code: ReasonCode;
+  params?: Record<string, string | number>;
+  /** The line of the file the field is on (YAML and JSON files), where it can be found. */
+  line?: number;
+  /** An unknown field's name, to find its line. */
+  key?: string;
 }
+
+export function catalogueError(file: string, field: string, why: Problem, extra: { line?: number; key?: string } = {}): CatalogueError {
+  return { file, field, reason: english(why), code: why.code, ...(why.params ? { params: why.params } : {}), ...extra };
+}
+
 export function formatError(e: CatalogueError): string {
-  return `${e.file}: ${e.field || '(file)'}: ${e.reason}`;
+  return `${e.file}${e.line ? `:${e.line}` : ''}: ${e.field || '(file)'}: ${e.reason}`;
 }
 
 export interface Catalogue {
@@ -228,24 +243,23 @@ function pathString(path: ReadonlyArray<PropertyKey>): string {
 function zodErrors(file: string, base: string, error: z.ZodError): CatalogueError[] {
   return error.issues.map((issue) => {
     const field = [base, pathString(issue.path)].filter(Boolean).join('.').replace(/\.\[/g, '[');
-    let reason = issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)');
-    if (issue.code === 'unrecognized_keys') reason = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-    return { file, field, reason };
+    const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    return catalogueError(file, field, fromZodIssue(issue), key !== undefined ? { key } : {});
   });
 }
 
 /** Checks a rule value (or a parameter's value) against the fact and the operator. */
-function checkValue(def: FactDef, op: Op, value: unknown): string | undefined {
+function checkValue(def: FactDef, op: Op, value: unknown): Problem | undefined {
   const list = ['in', 'not_in', 'includes_any', 'includes_all', 'excludes_all'].includes(op);
   if (list) {
-    if (!Array.isArray(value) || value.length === 0) return `${op} needs a non-empty list of values`;
+    if (!Array.isArray(value) || value.length === 0) return problem('list_needed', { op });
     for (const v of value) {
       const bad = checkFactValue(def, v);
       if (bad) return bad;
     }
     return undefined;
   }
-  if (Array.isArray(value)) return `${op} needs one value, not a list`;
+  if (Array.isArray(value)) return problem('one_value', { op });
   return checkFactValue(def, value);
 }
 
@@ -280,15 +294,15 @@ class Compiler {
     private readonly params: Record<string, DatedParam[]>,
   ) {}
 
-  private err(field: string, reason: string): void {
-    this.errors.push({ file: this.file, field, reason });
+  private err(field: string, why: Problem, key?: string): void {
+    this.errors.push(catalogueError(this.file, field, why, key !== undefined ? { key } : {}));
   }
 
   placeholders(field: string, l: Localized | undefined): void {
     if (!l) return;
     for (const lng of ['lv', 'en', 'ru'] as const) {
       for (const m of l[lng].matchAll(PLACEHOLDER)) {
-        if (!(m[1]! in this.params)) this.err(`${field}.${lng}`, `{${m[1]}} names no parameter of this programme`);
+        if (!(m[1]! in this.params)) this.err(`${field}.${lng}`, problem('placeholder', { name: `{${m[1]}}` }));
       }
     }
   }
@@ -302,18 +316,18 @@ class Compiler {
     const l = parsed.data;
     const def = factDef(l.fact);
     if (!def) {
-      this.err(`${path}.fact`, `unknown fact ${JSON.stringify(l.fact)} (see the fact vocabulary in docs/programmes.md)`);
+      this.err(`${path}.fact`, problem('unknown_fact', { fact: l.fact }));
       return undefined;
     }
     if (!opFits(def, l.op)) {
-      this.err(`${path}.op`, `${l.op} does not apply to ${def.name} (a ${def.kind} fact)`);
+      this.err(`${path}.op`, problem('op_fact', { op: l.op, fact: def.name, factKind: def.kind }));
       return undefined;
     }
     const needsValue = l.op !== 'is_true' && l.op !== 'is_false';
-    if (!needsValue && (l.value !== undefined || l.param !== undefined)) this.err(`${path}.value`, `${l.op} takes no value`);
+    if (!needsValue && (l.value !== undefined || l.param !== undefined)) this.err(`${path}.value`, problem('no_value', { op: l.op }));
     if (needsValue) {
       if ((l.value === undefined) === (l.param === undefined)) {
-        this.err(`${path}.value`, `${l.op} needs either value or param`);
+        this.err(`${path}.value`, problem('value_or_param', { op: l.op }));
         return undefined;
       }
       if (l.value !== undefined) {
@@ -321,7 +335,7 @@ class Compiler {
         if (bad) this.err(`${path}.value`, bad);
       } else {
         const dated = this.params[l.param!];
-        if (!dated) this.err(`${path}.param`, `no parameter ${l.param} in parameters`);
+        if (!dated) this.err(`${path}.param`, problem('no_param', { param: l.param! }));
         else
           dated.forEach((d, i) => {
             const bad = checkValue(def, l.op, d.value);
@@ -346,19 +360,19 @@ class Compiler {
 
   rule(raw: unknown, path: string): RuleNode | undefined {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-      this.err(path, 'a condition is an object: {all: [...]}, {any: [...]}, {not: ...} or {fact, op, value, label, source}');
+      this.err(path, problem('condition_shape'));
       return undefined;
     }
     const o = raw as Record<string, unknown>;
     const groups = (['all', 'any', 'not'] as const).filter((k) => k in o);
     if (groups.length > 1) {
-      this.err(path, `use one of all, any, not, not ${groups.join(' and ')}`);
+      this.err(path, problem('condition_groups', { groups: groups.join(' and ') }));
       return undefined;
     }
     const kind = groups[0];
     if (!kind) return this.leaf(raw, path);
     const extra = Object.keys(o).filter((k) => k !== kind && k !== 'label');
-    if (extra.length) this.err(path, `unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} beside ${kind}`);
+    if (extra.length) this.err(path, problem('unknown_fields_beside', { keys: extra.join(', '), count: extra.length, kind }), extra[0]);
     let label: Localized | undefined;
     if ('label' in o) {
       const l = Localized.safeParse(o.label);
@@ -367,13 +381,13 @@ class Compiler {
       this.placeholders(`${path}.label`, label);
     }
     if (kind === 'not') {
-      if (!label) this.err(`${path}.label`, 'a not condition needs its own label (what must not be the case)');
+      if (!label) this.err(`${path}.label`, problem('not_label'));
       const child = this.rule(o.not, `${path}.not`);
       return child && label ? { kind: 'not', path, child, label } : undefined;
     }
     const list = o[kind];
     if (!Array.isArray(list) || list.length === 0) {
-      this.err(`${path}.${kind}`, `${kind} needs a non-empty list of conditions`);
+      this.err(`${path}.${kind}`, problem('group_empty', { group: kind }));
       return undefined;
     }
     const children = list.map((c, i) => this.rule(c, `${path}.${kind}[${i}]`));
@@ -385,38 +399,72 @@ class Compiler {
 function checkDated(file: string, name: string, dated: DatedParam[], errors: CatalogueError[]): void {
   const ranges = dated.map((d) => ({ from: d.from ?? '0000-01-01', until: d.until ?? '9999-12-31' }));
   ranges.forEach((r, i) => {
-    if (r.from > r.until) errors.push({ file, field: `parameters.${name}.values[${i}].until`, reason: 'from must not be after until' });
+    if (r.from > r.until) errors.push(catalogueError(file, `parameters.${name}.values[${i}].until`, problem('from_after_until')));
     for (let j = 0; j < i; j++) {
       const o = ranges[j]!;
       if (r.from <= o.until && o.from <= r.until) {
-        errors.push({ file, field: `parameters.${name}.values[${i}]`, reason: `its dates overlap those of parameters.${name}.values[${j}]` });
+        errors.push(catalogueError(file, `parameters.${name}.values[${i}]`, problem('overlap', { other: `parameters.${name}.values[${j}]` })));
       }
     }
   });
 }
 
-function digestOf(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(16);
+/** A fingerprint of a file's content: tells changed files apart, and a shipped file from versions published in chat. */
+export function contentDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Validates one programme file's content. The id must match the file name (ikvd-pumpurs.yaml holds ikvd-pumpurs). */
 export function compileProgramme(file: string, source: string): { programme?: Programme; errors: CatalogueError[] } {
+  const r = compileUnlined(file, source);
+  if (r.errors.length) {
+    const lines = new YamlLines(source);
+    for (const e of r.errors) if (e.line === undefined) {
+      const line = lines.lineOf(fieldSegments(e.field), e.key);
+      if (line !== undefined) e.line = line;
+    }
+  }
+  return r;
+}
+
+/** A YAML library error code, as the few kinds a person can act on. */
+function yamlProblem(err: YAMLParseError): ReasonCode {
+  switch (err.code) {
+    case 'DUPLICATE_KEY':
+      return 'yaml_duplicate_key';
+    case 'TAB_AS_INDENT':
+      return 'yaml_tab';
+    case 'BAD_INDENT':
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'yaml_indent';
+    case 'MISSING_CHAR':
+    case 'UNEXPECTED_TOKEN':
+      return 'yaml_bracket';
+    default:
+      return 'yaml_unreadable';
+  }
+}
+
+function compileUnlined(file: string, source: string): { programme?: Programme; errors: CatalogueError[] } {
   let raw: unknown;
   try {
     raw = file.endsWith('.json') ? JSON.parse(source) : parseYamlCached(source, { prettyErrors: true });
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : '(file)';
-    const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    return { errors: [{ file, field: where, reason: `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}` }] };
+    const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    if (err instanceof YAMLParseError) {
+      const line = err.linePos?.[0].line;
+      return { errors: [catalogueError(file, line ? `line ${line}` : '(file)', problem(yamlProblem(err), { detail }), line ? { line } : {})] };
+    }
+    return { errors: [catalogueError(file, '(file)', problem(file.endsWith('.json') ? 'json' : 'yaml_unreadable', { detail }))] };
   }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { errors: [catalogueError(file, '', problem('not_mapping'))] };
   const parsed = ProgrammeFile.safeParse(raw);
   if (!parsed.success) return { errors: zodErrors(file, '', parsed.error) };
   const f = parsed.data;
   const errors: CatalogueError[] = [];
   const stem = basename(file).replace(/\.(ya?ml|json)$/, '');
-  if (stem !== f.id) errors.push({ file, field: 'id', reason: `is ${f.id}, but the file is named ${basename(file)}: name it ${f.id}.yaml` });
+  if (stem !== f.id) errors.push(catalogueError(file, 'id', problem('id_file', { id: f.id, file: basename(file) })));
   const params: Record<string, DatedParam[]> = {};
   const parameterLabels: Record<string, Localized> = {};
   for (const [name, def] of Object.entries(f.parameters ?? {})) {
@@ -430,7 +478,7 @@ export function compileProgramme(file: string, source: string): { programme?: Pr
     checkDated(file, name, params[name]!, errors);
   }
   const c = new Compiler(file, params);
-  const conditions = f.conditions === undefined ? (c.errors.push({ file, field: 'conditions', reason: 'is required' }), undefined) : c.rule(f.conditions, 'conditions');
+  const conditions = f.conditions === undefined ? (c.errors.push(catalogueError(file, 'conditions', problem('required_plain'))), undefined) : c.rule(f.conditions, 'conditions');
   const notes = (f.notes ?? []).map((n, i) => {
     const when = n.when === undefined ? undefined : c.leaf(n.when, `notes[${i}].when`, true);
     c.placeholders(`notes[${i}].text`, n.text);
@@ -464,11 +512,15 @@ export function compileProgramme(file: string, source: string): { programme?: Pr
     conditions,
     notes,
     facts: c.facts,
-    digest: digestOf(source),
+    digest: contentDigest(source),
+    text: source,
   };
   const known = seeds();
   for (const s of programmeSources(programme)) {
-    if (s.file && !known.has(s.file)) errors.push({ file, field: 'source', reason: `${s.file} is not a document of the network's archive (data/seeds.yaml)` });
+    if (!s.file || known.has(s.file)) continue;
+    const at = source.indexOf(s.file);
+    const line = at >= 0 ? source.slice(0, at).split('\n').length : undefined;
+    errors.push(catalogueError(file, 'source', problem('seed_unknown', { file: s.file }), line ? { line } : {}));
   }
   return errors.length ? { errors } : { errors, programme };
 }
@@ -490,16 +542,16 @@ export function loadCatalogue(dir = PROGRAMMES_DIR): LoadResult {
   try {
     files = programmeFiles(dir);
   } catch (err) {
-    return { ok: false, errors: [{ file: dir, field: '', reason: `cannot read the folder: ${(err as Error).message}` }], partial: makeCatalogue([], dir) };
+    return { ok: false, errors: [catalogueError(dir, '', problem('cannot_read_folder', { detail: (err as Error).message }))], partial: makeCatalogue([], dir) };
   }
-  if (files.length === 0) errors.push({ file: dir, field: '', reason: 'no programme files (*.yaml, *.json)' });
+  if (files.length === 0) errors.push(catalogueError(dir, '', problem('no_files')));
   const seen = new Map<string, string>();
   for (const file of files) {
     let content: string;
     try {
       content = readFileSync(join(dir, file), 'utf8');
     } catch (err) {
-      errors.push({ file, field: '', reason: `cannot read: ${(err as Error).message}` });
+      errors.push(catalogueError(file, '', problem('cannot_read', { detail: (err as Error).message })));
       continue;
     }
     const r = compileProgramme(file, content);
@@ -507,7 +559,7 @@ export function loadCatalogue(dir = PROGRAMMES_DIR): LoadResult {
     if (!r.programme) continue;
     const other = seen.get(r.programme.id);
     if (other) {
-      errors.push({ file, field: 'id', reason: `${r.programme.id} is already used by ${other}` });
+      errors.push(catalogueError(file, 'id', problem('id_used', { id: r.programme.id, other })));
       continue;
     }
     seen.set(r.programme.id, file);
@@ -528,39 +580,146 @@ export interface ReloadRecord {
   removed: string[];
   changed: string[];
   errors: CatalogueError[];
+  /** Shipped files that changed and took over from versions published in chat (they are new versions now). */
+  takenOver: Array<{ programmeId: string; version: number }>;
 }
 
-/** The catalogue in use. A reload that fails validation is refused and the previous catalogue stays. */
-export class CatalogueStore {
-  private currentCatalogue: Catalogue;
-  private errorsAtStart: CatalogueError[];
+/**
+ * Versions published in chat, as the store needs them (the database's `VersionStore` is one). The store only reads
+ * them, and takes over shipped files that changed in a release.
+ */
+export interface PublishedVersions {
+  signature(): Promise<string>;
+  latest(): Promise<Array<{ programme_id: string; version: number; content: string; change: string; published_at: string }>>;
+  takeOverShipped(shipped: ReadonlyArray<{ id: string; text: string }>, by: { id: string; role: Role } | null, at: Date): Promise<Array<{ programmeId: string; version: number }>>;
+}
 
-  constructor(readonly dir = PROGRAMMES_DIR) {
+/** Where the programme in use comes from, and its number in the history. */
+export interface ProgrammeVersion {
+  /** 1 for a shipped file nobody has changed yet. */
+  version: number;
+  from: 'file' | 'database';
+  /** For database versions: how it came to be (`publish`, `restore`, `checked` …) and when. */
+  change?: string;
+  at?: string;
+}
+
+/**
+ * The catalogue in use: the shipped files (data/programmes) with the newest version of each programme published in
+ * chat on top. `sync()` notices a publication made on any instance (the versions' signature changed) and rebuilds;
+ * the object behind `current` changes only then, so a reader holds one consistent catalogue. A reload that fails
+ * validation is refused and the previous catalogue stays.
+ */
+export class CatalogueStore {
+  private shipped: Catalogue;
+  private shippedErrors: CatalogueError[];
+  private versionErrors: CatalogueError[] = [];
+  private currentCatalogue: Catalogue;
+  private info = new Map<string, ProgrammeVersion>();
+  private seen: string | undefined;
+  private syncing: Promise<boolean> | undefined;
+  /** Compiled database versions by content digest: a sync compiles only what is new. */
+  private compiled = new Map<string, { programme?: Programme; errors: CatalogueError[] }>();
+
+  constructor(
+    readonly dir = PROGRAMMES_DIR,
+    private readonly versions?: PublishedVersions,
+  ) {
     const r = loadCatalogue(dir);
-    this.currentCatalogue = r.ok ? r.catalogue : r.partial;
-    this.errorsAtStart = r.ok ? [] : r.errors;
+    this.shipped = r.ok ? r.catalogue : r.partial;
+    this.shippedErrors = r.ok ? [] : r.errors;
+    this.currentCatalogue = this.shipped;
+    for (const p of this.shipped.programmes) this.info.set(p.id, { version: 1, from: 'file' });
   }
 
-  /** Errors of the catalogue read at start, if it was refused (the valid files are used meanwhile) until a good reload. */
+  /** Errors of the catalogue in use: shipped files refused at start (until a good reload), database versions that no longer validate. */
   get startErrors(): readonly CatalogueError[] {
-    return this.errorsAtStart;
+    return [...this.shippedErrors, ...this.versionErrors];
   }
 
   get current(): Catalogue {
     return this.currentCatalogue;
   }
 
-  reload(by: string, at: Date): ReloadRecord {
+  versionOf(id: string): ProgrammeVersion | undefined {
+    return this.info.get(id);
+  }
+
+  /** The shipped file's content of a programme, if it has one. */
+  shippedText(id: string): string | undefined {
+    return this.shipped.byId.get(id)?.text;
+  }
+
+  /** At start: shipped files changed in a release take over, then the published versions are read. */
+  async load(at: Date): Promise<Array<{ programmeId: string; version: number }>> {
+    if (!this.versions) return [];
+    const taken = await this.versions.takeOverShipped(this.shipped.programmes, null, at);
+    await this.sync(true);
+    return taken;
+  }
+
+  /** Reads the published versions if any were added since the last look; true when the catalogue in use changed. */
+  sync(force = false): Promise<boolean> {
+    if (!this.versions) return Promise.resolve(false);
+    // One look at a time: a poll and a publication on this instance must not rebuild over each other.
+    const run = (this.syncing ?? Promise.resolve(false)).catch(() => false).then(() => this.syncNow(force));
+    this.syncing = run;
+    return run;
+  }
+
+  private async syncNow(force: boolean): Promise<boolean> {
+    const signature = await this.versions!.signature();
+    if (!force && signature === this.seen) return false;
+    const rows = await this.versions!.latest();
+    this.seen = signature;
+    this.rebuild(rows);
+    return true;
+  }
+
+  private rebuild(rows: Awaited<ReturnType<PublishedVersions['latest']>>): void {
+    const programmes = new Map(this.shipped.byId);
+    const info = new Map<string, ProgrammeVersion>();
+    for (const p of this.shipped.programmes) info.set(p.id, { version: 1, from: 'file' });
+    const errors: CatalogueError[] = [];
+    const used = new Map<string, { programme?: Programme; errors: CatalogueError[] }>();
+    for (const row of rows) {
+      const key = contentDigest(row.content);
+      const c = this.compiled.get(key) ?? compileProgramme(`${row.programme_id}.yaml`, row.content);
+      used.set(key, c);
+      if (c.programme && c.programme.id === row.programme_id) {
+        programmes.set(row.programme_id, c.programme);
+        info.set(row.programme_id, { version: row.version, from: 'database', change: row.change, at: row.published_at });
+      } else {
+        // A version that validated when published and no longer does (the vocabulary or the seeds changed): the
+        // shipped file, if any, answers meanwhile, and staff are told.
+        errors.push(...c.errors.map((e) => ({ ...e, file: `${row.programme_id} v${row.version}` })));
+      }
+    }
+    this.compiled = used;
+    this.versionErrors = errors;
+    this.info = info;
+    this.currentCatalogue = makeCatalogue([...programmes.values()], this.dir);
+  }
+
+  async reload(by: string, at: Date, role: Role = 'admin'): Promise<ReloadRecord> {
     const r = loadCatalogue(this.dir);
     const base = { by, at: at.toISOString(), dir: this.dir };
-    if (!r.ok) return { ...base, ok: false, count: this.currentCatalogue.programmes.length, added: [], removed: [], changed: [], errors: r.errors };
+    if (!r.ok) return { ...base, ok: false, count: this.currentCatalogue.programmes.length, added: [], removed: [], changed: [], errors: r.errors, takenOver: [] };
     const before = this.currentCatalogue.byId;
-    const after = r.catalogue.byId;
+    this.shipped = r.catalogue;
+    this.shippedErrors = [];
+    let takenOver: Array<{ programmeId: string; version: number }> = [];
+    if (this.versions) {
+      takenOver = await this.versions.takeOverShipped(r.catalogue.programmes, { id: by, role }, at);
+      await this.sync(true);
+    } else {
+      this.currentCatalogue = r.catalogue;
+      this.info = new Map(r.catalogue.programmes.map((p) => [p.id, { version: 1, from: 'file' as const }]));
+    }
+    const after = this.currentCatalogue.byId;
     const added = [...after.keys()].filter((id) => !before.has(id));
     const removed = [...before.keys()].filter((id) => !after.has(id));
     const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id)!.digest !== after.get(id)!.digest);
-    this.currentCatalogue = r.catalogue;
-    this.errorsAtStart = [];
-    return { ...base, ok: true, count: r.catalogue.programmes.length, added, removed, changed, errors: [] };
+    return { ...base, ok: true, count: this.currentCatalogue.programmes.length, added, removed, changed, errors: [], takenOver };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Problem, problem } from './reasons.ts';
 
 /**
  * The fact vocabulary: what an eligibility question may know about a case. Names are stable (catalogue rules and
@@ -140,18 +141,19 @@ export function nextSchoolYearStart(date: string): string {
 }
 
 /** Whether a single value fits a fact (catalogue rule values are checked with it). */
-export function checkFactValue(def: FactDef, value: unknown): string | undefined {
+export function checkFactValue(def: FactDef, value: unknown): Problem | undefined {
+  const shown = JSON.stringify(value) ?? String(value);
   switch (def.kind) {
     case 'enum':
     case 'set':
-      return typeof value === 'string' && def.options.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${def.options.join(', ')}`;
+      return typeof value === 'string' && def.options.includes(value) ? undefined : problem('not_option', { value: shown, options: def.options.join(', ') });
     case 'int':
       return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max
         ? undefined
-        : `${JSON.stringify(value)} is not a whole number from ${def.min} to ${def.max}`;
+        : problem('not_int_range', { value: shown, min: def.min, max: def.max });
     case 'bool':
-      return typeof value === 'boolean' ? undefined : `${JSON.stringify(value)} is not true or false`;
+      return typeof value === 'boolean' ? undefined : problem('not_bool', { value: shown });
     case 'text':
-      return typeof value === 'string' && (!def.pattern || def.pattern.test(value)) ? undefined : `${JSON.stringify(value)} is not a valid ${def.name}`;
+      return typeof value === 'string' && (!def.pattern || def.pattern.test(value)) ? undefined : problem('not_text', { value: shown, fact: def.name });
   }
 }

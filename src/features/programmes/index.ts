@@ -1,4 +1,4 @@
-import { anyone, staff } from '../../core/access.ts';
+import { anyone, checkAll, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import { commandAction, type Feature } from '../../core/router.ts';
@@ -6,8 +6,9 @@ import { rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
+import { problemLines } from './problems-view.ts';
+import { VersionStore } from './versions.ts';
 import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
-import { errorInWords } from './error-words.ts';
 import { detailsMarkup, endedMarkup, type Freshness, listMarkup, listOrder, loc, sourcesMarkup, standing } from './render.ts';
 import { programmesNamedBy, searchProgrammes } from './search.ts';
 
@@ -16,16 +17,22 @@ export interface ProgrammesOptions {
   dir?: string;
   /** Told about every reload, accepted or refused (the audit log will record it). */
   onReload?: (record: ReloadRecord) => void | Promise<void>;
+  /** Buttons a coordinator sees on a programme's page (the catalogue feature's "Manage"). */
+  staffButtons?: (ctx: Ctx, p: Programme) => Choice[];
 }
 
 const MESSAGE_LIMIT = 3500;
+/** How often an instance looks for versions published on another one: "within seconds" everywhere. */
+export const SYNC_INTERVAL_MS = 5000;
 
 /**
  * Support programmes: the catalogue (`/programmes`, `/programme NAME`, a programme's name typed as free text), the
  * eligibility questionnaire (`/eligibility`), and `/reload` for coordinators to apply catalogue edits without a restart.
  */
-export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions = {}): Feature & { store: CatalogueStore } {
-  const store = new CatalogueStore(options.dir);
+export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions = {}): Feature & { store: CatalogueStore; versions: VersionStore } {
+  const versions = new VersionStore(deps.db);
+  const store = new CatalogueStore(options.dir, versions);
+  let timer: NodeJS.Timeout | undefined;
   if (store.startErrors.length) {
     deps.log.error({ errors: store.startErrors.map(formatError) }, 'programme catalogue has errors; serving the valid files only');
   }
@@ -64,14 +71,16 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
     return splitReplies(endedMarkup(store.current, day, ctx.tr), buttons, limit(ctx));
   };
 
-  const details = (ctx: Ctx, p: Programme): Reply[] =>
-    splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), [
-      [{ label: ctx.tr.plain('programmes:details.sources_button'), action: `programmes:sources:${p.id}` }],
+  const details = (ctx: Ctx, p: Programme): Reply[] => {
+    const staffRow = checkAll([staff], ctx.who) === true ? (options.staffButtons?.(ctx, p) ?? []) : [];
+    return splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), [
+      [{ label: ctx.tr.plain('programmes:details.sources_button'), action: `programmes:sources:${p.id}` }, ...staffRow],
       [
         { label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') },
         { label: ctx.tr.plain('programmes:results.all'), action: commandAction('programmes') },
       ],
     ], limit(ctx));
+  };
 
   const sources = (ctx: Ctx, p: Programme): Reply[] =>
     splitReplies(sourcesMarkup(p, ctx.tr), [[{ label: ctx.tr.plain('programmes:sources.back', { name: loc(p.name, ctx.tr.lng) }), action: `programmes:show:${p.id}` }]], limit(ctx));
@@ -89,14 +98,12 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
   };
 
   const reload = async (ctx: Ctx): Promise<Reply[]> => {
-    const record = store.reload(ctx.person.id, ctx.now);
+    const record = await store.reload(ctx.person.id, ctx.now, ctx.person.role);
     deps.log.info({ audit: 'programmes.reload', ...record, errors: record.errors.map(formatError) }, record.ok ? 'programme catalogue reloaded' : 'programme catalogue reload refused');
     await options.onReload?.(record);
     const t = ctx.tr;
     if (!record.ok) {
-      const shown = record.errors.slice(0, 15).map((e) => errorInWords(e, t));
-      const more = record.errors.length > 15 ? [t.t('programmes:reload.more', { count: record.errors.length - 15 })] : [];
-      return splitReplies(join([t.t('programmes:reload.refused', { count: record.count }), ...shown, ...more]), [], limit(ctx));
+      return splitReplies(join([t.t('programmes:reload.refused', { count: record.count }), problemLines(record.errors, t)]), [], limit(ctx));
     }
     const none = t.plain('programmes:reload.none');
     const fmt = (ids: string[]) => (ids.length ? ids.join(', ') : none);
@@ -105,6 +112,8 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
         join([
           t.t('programmes:reload.done', { count: record.count }),
           t.t('programmes:reload.changes', { added: fmt(record.added), changed: fmt(record.changed), removed: fmt(record.removed) }),
+          // Versions published in chat that no longer validate: the shipped file answers meanwhile.
+          ...(store.startErrors.length ? [t.t('programmes:reload.version_errors', { count: store.startErrors.length }), problemLines(store.startErrors, t)] : []),
         ]),
       ),
     ];
@@ -113,6 +122,17 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
   return {
     name: 'programmes',
     store,
+    versions,
+    start() {
+      timer = setInterval(() => {
+        store.sync().catch((err) => deps.log.warn({ err }, 'catalogue sync failed'));
+      }, SYNC_INTERVAL_MS);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
     flows: [eligibilityFlow(store, deps.config.catalogueStaleMonths)],
     commands: [
       { name: 'programmes', access: [anyone], description: 'programmes:commands.programmes', handle: async (ctx) => list(ctx) },

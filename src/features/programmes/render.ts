@@ -1,5 +1,6 @@
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { addDays } from '../../core/time.ts';
+import { formatDay } from '../../i18n/dates.ts';
 import type { Language } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { Catalogue, Localized, Programme, RuleNode, Source } from './catalogue.ts';
@@ -34,6 +35,14 @@ export function checkedLine(p: Programme, f: Freshness, tr: Translator): Markup 
 /** Texts of the catalogue in a language, with dated parameters filled in for the date. */
 export function loc(l: Localized, lng: Language, params: Record<string, FactValue | undefined> = {}): string {
   return fillParams(l[lng], params);
+}
+
+/**
+ * A date in the list style of the reader's language ("01.12.2026", "1 Dec 2026"), for lines and buttons code
+ * builds itself. Texts with a date in them take the ISO date and decline it (`{{date, date(case: dat)}}`).
+ */
+export function listDate(d: string, tr: Translator): string {
+  return formatDay(d, tr.ui, 'list');
 }
 
 /** The operator's abbreviation (VISC, IKVD) when its name ends with one in brackets. */

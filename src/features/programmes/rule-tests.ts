@@ -3,10 +3,12 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isIsoDate } from '../../core/time.ts';
-import { type Catalogue, formatError, loadCatalogue, type Programme, PROGRAMMES_DIR, RULE_TESTS_DIR } from './catalogue.ts';
+import { type Catalogue, type CatalogueError, catalogueError, formatError, loadCatalogue, type Programme, PROGRAMMES_DIR, RULE_TESTS_DIR } from './catalogue.ts';
 import { evaluateProgramme, fillParams, nextChange, type ProgrammeResult, type Status, STATUSES, type TraceNode } from './engine.ts';
 import { type Facts, FactsSchema } from './facts.ts';
+import { english, fromZodIssue, problem } from './reasons.ts';
 import { programmeSources } from './sources.ts';
+import { fieldSegments, YamlLines } from './yaml-lines.ts';
 
 /** Quotes compared as words: case, spacing, quotation marks and dashes do not matter. */
 function words(s: string): string {
@@ -19,7 +21,7 @@ function words(s: string): string {
 }
 
 /** Whether the cited words are (part of) a source quote of one of the programmes, or contain one. */
-function citesASource(cites: string, programmes: Programme[]): boolean {
+export function citesASource(cites: string, programmes: Programme[]): boolean {
   const c = words(cites);
   return programmes.some((p) => programmeSources(p).some((s) => {
     const q = words(s.quote);
@@ -35,14 +37,56 @@ const CaseSchema = z
   .object({
     name: z.string().min(1),
     /** The sentence of a source this case tests, in its original words (one of the programmes' source quotes). */
-    cites: z.string().trim().min(10, 'quote the sentence this case tests (at least 10 characters)'),
-    as_of: z.string().refine(isIsoDate, 'must be a date written YYYY-MM-DD'),
+    cites: z.string().trim().min(10, 'cites_short'),
+    as_of: z.string().refine(isIsoDate, 'date'),
     facts: FactsSchema.default({}),
-    expect: z.record(z.string(), z.enum(STATUSES as [Status, ...Status[]])).refine((e) => Object.keys(e).length > 0, 'expect at least one programme'),
+    expect: z.record(z.string(), z.enum(STATUSES as [Status, ...Status[]])).refine((e) => Object.keys(e).length > 0, 'expect_empty'),
   })
   .strict();
 const FileSchema = z.array(z.unknown());
 export type RuleCase = z.infer<typeof CaseSchema>;
+
+/** One case of a rule-test file, with the line it starts on. */
+export interface ReadCase {
+  index: number;
+  line?: number;
+  case: RuleCase;
+}
+
+/**
+ * Reads a rule-test file sent in chat: its cases, or what is wrong with it with the line (the same reasons as for
+ * programme files, so they can be said in the reader's language). Programmes are not looked up here.
+ */
+export function readRuleCases(file: string, text: string): { cases: ReadCase[]; errors: CatalogueError[] } {
+  const lines = new YamlLines(text);
+  const at = (field: string, key?: string) => {
+    const line = lines.lineOf(fieldSegments(field), key);
+    return line !== undefined ? { line } : {};
+  };
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    return { cases: [], errors: [catalogueError(file, line ? `line ${line}` : '(file)', problem('yaml_unreadable', { detail: (err as Error).message.split('\n')[0]! }), line ? { line } : {})] };
+  }
+  if (!Array.isArray(raw)) return { cases: [], errors: [catalogueError(file, '', problem('tests_not_list'))] };
+  const cases: ReadCase[] = [];
+  const errors: CatalogueError[] = [];
+  raw.forEach((rawCase, index) => {
+    const checked = CaseSchema.safeParse(rawCase);
+    if (!checked.success) {
+      for (const i of checked.error.issues) {
+        const field = `[${index}]${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
+        const key = i.code === 'unrecognized_keys' ? i.keys[0] : undefined;
+        errors.push(catalogueError(file, field, fromZodIssue(i), { ...at(field, key), ...(key ? { key } : {}) }));
+      }
+      return;
+    }
+    cases.push({ index, ...at(`[${index}]`), case: checked.data });
+  });
+  return { cases, errors };
+}
 
 export interface CaseOutcome {
   file: string;
@@ -126,7 +170,7 @@ export function runRuleTests(targets: string[], catalogue: Catalogue): RunReport
       }
       const parsed = FileSchema.safeParse(raw);
       if (!parsed.success) {
-        for (const i of parsed.error.issues) report.errors.push(`${rel}: ${i.path.map(String).join('.') || '(file)'}: ${i.message}`);
+        for (const i of parsed.error.issues) report.errors.push(`${rel}: ${i.path.map(String).join('.') || '(file)'}: ${english(fromZodIssue(i))}`);
         continue;
       }
       parsed.data.forEach((rawCase, index) => {
@@ -134,7 +178,7 @@ export function runRuleTests(targets: string[], catalogue: Catalogue): RunReport
         if (!checked.success) {
           const name = (rawCase as { name?: unknown })?.name;
           for (const i of checked.error.issues) {
-            report.errors.push(`${rel}: ${[index, ...i.path].map(String).join('.')}: ${i.message}${typeof name === 'string' ? ` (case “${name}”)` : ''}`);
+            report.errors.push(`${rel}: ${[index, ...i.path].map(String).join('.')}: ${english(fromZodIssue(i))}${typeof name === 'string' ? ` (case “${name}”)` : ''}`);
           }
           return;
         }

@@ -136,7 +136,9 @@ export function validateImport(locale: UiLanguage, rows: ReadonlyArray<{ row: nu
       continue;
     }
     for (const p of textProblems(value, locale)) warnings.push({ row, key, problem: p.problem });
-    accepted.set(key, { row, value: escapeAmpersands(value) });
+    // Spreadsheets lose a cell's leading and trailing spaces; a text that is joined to another keeps the Latvian's.
+    const edges = /^(\s*)[\s\S]*?(\s*)$/.exec(source)!;
+    accepted.set(key, { row, value: `${edges[1]}${escapeAmpersands(value.trim())}${edges[2]}` });
   }
 
   // A plural text is applied only with every form the language needs, here or already there.
