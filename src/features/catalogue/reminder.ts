@@ -8,7 +8,7 @@ import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { CatalogueStore, Programme } from '../programmes/catalogue.ts';
-import { date, inListOrder, isStale, loc } from '../programmes/render.ts';
+import { inListOrder, isStale, loc } from '../programmes/render.ts';
 
 /** The reminder goes out on the first check at or after this Riga time in a month: working hours. */
 export const REMINDER_FROM = '09:00';
@@ -86,7 +86,7 @@ export class CatalogueReminder {
   private message(tr: Translator, list: Programme[], months: number): Reply {
     const stale = inListOrder(list, tr.lng);
     const lines: Markup[] = [tr.t('catalogue:reminder.title', { count: stale.length, months })];
-    for (const p of stale) lines.push(tr.t('catalogue:reminder.line', { name: loc(p.name, tr.lng), date: date(p.checked, tr) }));
+    for (const p of stale) lines.push(tr.t('catalogue:reminder.line', { name: loc(p.name, tr.lng), date: p.checked }));
     lines.push('' as Markup, tr.t('catalogue:reminder.how'));
     const rows: Choice[][] = [];
     const shown = stale.slice(0, MAX_BUTTONS);
