@@ -49,6 +49,9 @@ describe('the network’s three cases, as of 1 December 2026', () => {
     expect(no).toContain('State-funded teacher\'s assistants ("Programma skolā") (state): not met');
     expect(no).toContain('72-hour');
     expect(u.text()).not.toContain('✅ Likely eligible\n\nState-funded');
+    // Programmes for adults and families are counted in one line, not listed to a school.
+    expect(no).not.toContain('NVA');
+    expect(u.text()).toMatch(/\d+ more programmes are meant for others — all of them: \/programmes/);
 
     await u.send('/eligibility');
     await u.press('A school');

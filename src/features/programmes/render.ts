@@ -4,7 +4,7 @@ import { formatDay } from '../../i18n/dates.ts';
 import type { Language } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { Catalogue, Localized, Programme, RuleNode, Source } from './catalogue.ts';
-import { evaluateLeaf, fillParams, LOOKAHEAD_DAYS, nextChange, paramsOn, type ProgrammeResult, type Why, whyFalse, whyUnknown } from './engine.ts';
+import { evaluateLeaf, fillParams, LOOKAHEAD_DAYS, nextChange, paramsOn, statusOf, type ProgrammeResult, type Why, whyFalse, whyUnknown } from './engine.ts';
 import { factDef, type Facts, FACTS, type FactValue } from './facts.ts';
 import { programmeSources, sourceTitle } from './sources.ts';
 
@@ -237,8 +237,14 @@ export function resultsMarkup(results: ProgrammeResult[], facts: Facts, asOf: st
   };
   section('programmes:results.eligible', by('eligible'), (r) => fullBlock(r, facts, tr, false, fresh), false);
   section('programmes:results.unknown', by('unknown'), (r) => fullBlock(r, facts, tr, true, fresh), false);
+  // Programmes meant for someone else (an adult's job support when the question is about a school) are counted in
+  // one line, not listed: a phone screen is for what concerns this case.
+  const forSubject = (r: ProgrammeResult) => facts.subject === undefined || statusOf(r.programme, { subject: facts.subject }, r.asOf) !== 'not_eligible';
   const no = by('not_eligible');
-  if (no.length) paras.push(join([tr.t('programmes:results.not_eligible', { count: no.length }), ...notEligibleLines(no, facts, tr)]));
+  const near = no.filter(forSubject);
+  const others = no.length - near.length;
+  if (near.length) paras.push(join([tr.t('programmes:results.not_eligible', { count: near.length }), ...notEligibleLines(near, facts, tr)]));
+  if (others) paras.push(tr.t('programmes:results.for_others', { count: others }));
   // Ended or future programmes are worth a line only where their conditions would fit this case.
   const wouldFit = (r: ProgrammeResult) => r.conditions !== false;
   section('programmes:results.closed', by('closed').filter(wouldFit), (r) => shortLine(r, tr), true);
