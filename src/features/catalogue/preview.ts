@@ -3,7 +3,7 @@ import type { Translator } from '../../i18n/index.ts';
 import type { LeafNode, Programme } from '../programmes/catalogue.ts';
 import { paramsOn } from '../programmes/engine.ts';
 import { formatDay } from '../../i18n/dates.ts';
-import { funderBadge, loc, paramText } from '../programmes/render.ts';
+import { datedWhen, funderBadge, loc, paramText } from '../programmes/render.ts';
 import { sourceTitle } from '../programmes/sources.ts';
 import type { ProgrammeDiff } from './diff.ts';
 import type { AnswerChange, DraftProgramme, DraftReport } from './draft.ts';
@@ -88,13 +88,7 @@ function datedValues(p: Programme, name: string, tr: Translator): string {
   if (!list?.length) return tr.plain('catalogue:preview.none');
   return list
     .map((d) => {
-      const when = d.from && d.until
-        ? tr.plain('programmes:details.between', { from: d.from, until: d.until })
-        : d.from
-          ? tr.plain('programmes:details.from', { from: d.from })
-          : d.until
-            ? tr.plain('programmes:details.until', { until: d.until })
-            : '';
+      const when = datedWhen(d, tr);
       return `${paramText(p, name, d.value, tr.lng)}${when ? ` ${when}` : ''}`;
     })
     .join(', ');

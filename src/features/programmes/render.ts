@@ -73,6 +73,14 @@ export function sourceLine(s: Source | undefined, tr: Translator): string {
   return s ? sourceTitle(s, tr.lng) : '';
 }
 
+/** When a dated value holds, in words: "(from 1 September 2021)", "(until …)", "(from … until …)", or nothing. */
+export function datedWhen(d: { from?: string; until?: string }, tr: Translator): string {
+  if (d.from && d.until) return tr.plain('programmes:details.between', { from: d.from, until: d.until });
+  if (d.from) return tr.plain('programmes:details.from', { from: d.from });
+  if (d.until) return tr.plain('programmes:details.until', { until: d.until });
+  return '';
+}
+
 /** A dated parameter's value in words ("from grade 1"), from the programme's own label. */
 export function paramText(p: Programme, name: string, value: FactValue | undefined, lng: Language): string {
   const label = p.parameterLabels[name];
@@ -311,13 +319,7 @@ export function detailsMarkup(p: Programme, asOf: string, tr: Translator, fresh:
   if (dated.length) {
     const items = dated.flatMap(([name, list]) =>
       list.map((d) => {
-        const when = d.from && d.until
-          ? tr.plain('programmes:details.between', { from: d.from, until: d.until })
-          : d.from
-            ? tr.plain('programmes:details.from', { from: d.from })
-            : d.until
-              ? tr.plain('programmes:details.until', { until: d.until })
-              : '';
+        const when = datedWhen(d, tr);
         return esc(`  • ${paramText(p, name, d.value, lng)} ${when}`.trimEnd());
       }),
     );
