@@ -21,6 +21,8 @@ import { Notices } from './features/notices/notices.ts';
 import { peopleFeature } from './features/people/index.ts';
 import { programmesFeature } from './features/programmes/index.ts';
 import { reportsFeature } from './features/reports/index.ts';
+import { translationsFeature } from './features/translations/index.ts';
+import type { TranslationService } from './features/translations/service.ts';
 import { visitsFeature } from './features/visits/index.ts';
 import { Municipalities } from './features/people/municipalities.ts';
 import { PeopleService } from './features/people/people-service.ts';
@@ -59,6 +61,8 @@ export interface App {
   notices: Notices;
   /** Who did what, when: role changes, announcements, reloads, exports, erasures (`/audit`). */
   audit: AuditLog;
+  /** Translations people make in chat (Romani, corrections): sheets, checks, applying. */
+  translations: TranslationService;
   /** Prometheus metrics: updates handled, deliveries by outcome, queue depth (served with HTTP_PORT). */
   metrics: Metrics;
   /** Whether the bot is up and its database answers (what /healthz reports). */
@@ -88,7 +92,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   }
 
-  const i18n = await createI18n();
+  const i18n = await createI18n(undefined, { menuCoverage: config.languageMenuCoverage });
   const municipalities = Municipalities.load();
   const admins = new Set([...config.admins, ...(options.extraAdmins ?? [])]);
   const people = new PeopleService(database.db, { admins, languageFromHint: i18n.fromHint });
@@ -119,7 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Trust (roles, invites, linking, directory, privacy, audit): made first, registered after the others, because
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);
-  registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart }));
+  registry.add(peopleFeature({ people, municipalities, registry, onRoleRequested: access.onRoleRequested, onStart: access.onStart, languages: i18n }));
   const programmes = programmesFeature(deps, {
     onReload: async (r) => {
       await audit.record({ actor: r.by, action: 'catalogue.reload', details: { ok: r.ok, count: r.count, added: r.added.length, changed: r.changed.length, removed: r.removed.length, errors: r.errors.length } });
@@ -144,6 +148,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   registry.add(announcements);
   registry.add(access);
   registry.add(noticesFeature(deps));
+  // Texts people translated (Romani) or corrected, from the database, before the first message is answered.
+  const translations = translationsFeature(deps);
+  registry.add(translations);
+  await translations.service.refresh();
 
   const metrics = new Metrics({ queueDepth: () => announcements.service.outbox.depth() });
   announcements.service.onOutcome((row, outcome) => metrics.delivery(row.platform, outcome));
@@ -207,6 +215,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     announcements: announcements.service,
     notices,
     audit,
+    translations: translations.service,
     metrics,
     health,
     httpPort: () => http?.port,

@@ -51,6 +51,7 @@ const Env = z.object({
     .pipe(int(1, 24 * 14, 6)),
   OUTBOX_LEASE_SECONDS: int(5, 3600, 60),
   CATALOGUE_STALE_MONTHS: int(1, 120, 12),
+  LANGUAGE_MENU_COVERAGE: int(0, 100, 80),
   PRIVACY_CONTROLLER: optional,
   PRIVACY_CONTACT: optional,
 });
@@ -76,6 +77,8 @@ export interface Config {
   outboxLeaseMs: number;
   /** A programme not checked against its sources for this many months is marked as possibly out of date. */
   catalogueStaleMonths: number;
+  /** Percent of the messages a language people translate (Romani) needs before it is offered in language menus. */
+  languageMenuCoverage: number;
   /** Who is responsible for the personal data (GDPR controller) and how to reach them, named by /privacy. */
   privacy: { controller?: string; contact?: string };
 }
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     announceGraceMs: e.ANNOUNCE_GRACE_HOURS * 60 * 60 * 1000,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
     catalogueStaleMonths: e.CATALOGUE_STALE_MONTHS,
+    languageMenuCoverage: e.LANGUAGE_MENU_COVERAGE,
     privacy: { ...(e.PRIVACY_CONTROLLER ? { controller: e.PRIVACY_CONTROLLER } : {}), ...(e.PRIVACY_CONTACT ? { contact: e.PRIVACY_CONTACT } : {}) },
   };
 }

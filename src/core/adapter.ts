@@ -1,5 +1,5 @@
 import type { Role } from './access.ts';
-import type { Address, Capabilities, Incoming, Language, Platform, Reply, SentRef, TextReply } from './types.ts';
+import type { Address, Capabilities, Incoming, Platform, Reply, SentRef, TextReply, UiLanguage } from './types.ts';
 
 /** The core's side of an adapter: hand it an Incoming, get back the replies to show in that chat. */
 export interface IncomingHandler {
@@ -36,7 +36,7 @@ export interface Adapter {
    */
   resolveChannel?(ref: string): Promise<{ chatId: string; title: string } | { error: 'not_found' | 'not_admin' }>;
   /** Shows an account the command menu of its (new) role and language, where the platform keeps one per chat. */
-  refreshMenu?(accountId: string, role: Role, language: Language): Promise<void>;
+  refreshMenu?(accountId: string, role: Role, language: UiLanguage): Promise<void>;
 }
 
 /**
@@ -65,7 +65,7 @@ export interface MenuCommand {
 
 /** What adapters need to show command menus (Telegram's menu button, Discord's slash commands). */
 export interface CommandMenus {
-  commandMenu(role: Role, lng: Language): MenuCommand[];
+  commandMenu(role: Role, lng: UiLanguage): MenuCommand[];
   /** Accounts on a platform whose role is above guest, to give them their own menu where the platform allows. */
-  privilegedAccounts(platform: Platform): Promise<Array<{ id: string; role: Role; language: Language }>>;
+  privilegedAccounts(platform: Platform): Promise<Array<{ id: string; role: Role; language: UiLanguage }>>;
 }

@@ -12,7 +12,7 @@ import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, 
 import { cleanText, MAX_FILE_BYTES, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
 import { type Markup } from './markup.ts';
 import { commandAction, type CommandDef, type Registry } from './router.ts';
-import { type Address, addressKey, type Choice, identityKey, type Incoming, type IdentityRef, type Language, type Platform, type Reply, text } from './types.ts';
+import { type Address, addressKey, type Choice, identityKey, type Incoming, type IdentityRef, type Platform, type Reply, text, type UiLanguage } from './types.ts';
 
 /** Finds or creates the person behind a platform identity. The people feature implements it. */
 export interface PersonDirectory {
@@ -180,7 +180,7 @@ export class BotCore implements IncomingHandler {
       get tr() {
         return tr;
       },
-      useLanguage: (lng: Language) => {
+      useLanguage: (lng: UiLanguage) => {
         tr = this.deps.i18n.translator(lng);
         person.language = lng;
       },
@@ -413,7 +413,7 @@ export class BotCore implements IncomingHandler {
    * The command menu a platform shows for a role, in a language (Telegram's setMyCommands, Discord's slash
    * commands). Descriptions are plain text.
    */
-  commandMenu(role: Who['role'], lng: Language): Array<{ name: string; description: string; arg?: { name: string; description: string; required: boolean } }> {
+  commandMenu(role: Who['role'], lng: UiLanguage): Array<{ name: string; description: string; arg?: { name: string; description: string; required: boolean } }> {
     const tr = this.deps.i18n.translator(lng);
     return this.commandsFor({ role, registered: role !== 'guest', chatKind: 'private' }).map((c) => ({
       name: c.name,

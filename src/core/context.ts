@@ -1,6 +1,6 @@
 import type { Role, Who } from './access.ts';
 import type { Translator } from '../i18n/index.ts';
-import type { Capabilities, Choice, Incoming, Language, Reply } from './types.ts';
+import type { Capabilities, Choice, Incoming, Reply, UiLanguage } from './types.ts';
 
 /** The person behind a message, as handlers see them. `role` is effective (admins named by configuration). */
 export interface Person {
@@ -8,7 +8,7 @@ export interface Person {
   role: Role;
   requestedRole: Role | null;
   municipality: string | null;
-  language: Language;
+  language: UiLanguage;
   /** False while the language only comes from the platform's hint. */
   languageChosen: boolean;
   registered: boolean;
@@ -26,7 +26,7 @@ export interface Ctx {
   /** Translator in the person's language; changes after `useLanguage`. */
   readonly tr: Translator;
   /** Switches the language for the rest of this handling (after the person picks one). */
-  useLanguage(lng: Language): void;
+  useLanguage(lng: UiLanguage): void;
   /** Starts a flow (replacing any unfinished one in this chat) and returns its first replies. */
   startFlow(name: string, args?: string): Promise<Reply[]>;
   /** Ends the flow running in this chat, if any. */

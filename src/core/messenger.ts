@@ -1,7 +1,7 @@
 import type { Adapter } from './adapter.ts';
 import { DeliveryError } from './adapter.ts';
 import type { Role } from './access.ts';
-import type { Address, Language, Platform, Reply, SentRef, TextReply } from './types.ts';
+import type { Address, Platform, Reply, SentRef, TextReply, UiLanguage } from './types.ts';
 
 /**
  * The core's way to speak first (notices, announcements, reminders) without knowing any platform: it finds the
@@ -51,7 +51,7 @@ export class Messenger {
   }
 
   /** Refreshes one account's command menu after its role or language changed; a no-op where menus are global. */
-  async refreshMenu(address: Address, role: Role, language: Language): Promise<void> {
+  async refreshMenu(address: Address, role: Role, language: UiLanguage): Promise<void> {
     await this.adapters.get(address.platform)?.refreshMenu?.(address.chatId, role, language);
   }
 

@@ -37,3 +37,40 @@ export function stems(text: string): string[] {
     .filter(Boolean)
     .map(stem);
 }
+
+const CYRILLIC: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', ж: 'ž', з: 'z', и: 'i', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p',
+  р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'c', ч: 'č', ш: 'š', щ: 'šč', ъ: '', ы: 'i', ь: '', э: 'e',
+};
+const VOWELS = new Set([...'аеёиоуыэюяaeiou']);
+
+/**
+ * Russian Cyrillic in Latvian letters, the way Latvian names are spelt in Russian read back: "Даугавпилс" →
+ * "Daugavpils", "Лиепая" → "Liepaja", "Елгава" → "Jelgava", "Айзкраукле" → "Aizkraukle", "Варакляны" →
+ * "Varaklani" (compared after folding, so "Varakļāni" matches). е, ё, ю, я are read with a j only where Russian
+ * says one (at the start of a word or after a vowel); a й after a vowel closes a Latvian diphthong (ai, ei).
+ * Other letters are kept.
+ */
+export function translit(text: string): string {
+  let out = '';
+  let prev = '';
+  for (const ch of text) {
+    const lower = ch.toLowerCase();
+    const startOrVowel = prev === '' || !/\p{L}/u.test(prev) || VOWELS.has(prev);
+    let t: string;
+    if (lower === 'е') t = prev === '' || !/\p{L}/u.test(prev) ? 'je' : 'e';
+    else if (lower === 'ё') t = startOrVowel ? 'jo' : 'o';
+    else if (lower === 'ю') t = startOrVowel ? 'ju' : 'u';
+    else if (lower === 'я') t = startOrVowel ? 'ja' : 'a';
+    else if (lower === 'й') t = VOWELS.has(prev) ? 'i' : 'j';
+    else t = CYRILLIC[lower] ?? ch;
+    out += ch !== lower && t ? t.charAt(0).toUpperCase() + t.slice(1) : t;
+    prev = lower;
+  }
+  return out;
+}
+
+/** Whether a text has Cyrillic letters (then it is also compared in Latin letters). */
+export function hasCyrillic(text: string): boolean {
+  return /[\u0400-\u04ff]/.test(text);
+}

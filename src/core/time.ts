@@ -76,7 +76,11 @@ export function rigaTime(instant: Date): string {
 
 const LOCALES: Record<Language, string> = { lv: 'lv', en: 'en-GB', ru: 'ru' };
 
-/** "27. maijs, ceturtdiena" / "Thursday 27 May" style date for people, in their language. */
+/**
+ * "2021. gada 27. maijs" / "27 May 2021": a date in the nominative, for the contents of files (documents, sheets).
+ * Messages use the `date` and `moment` formatters of src/i18n/formatters.ts instead, which put a Latvian date in
+ * the case its sentence needs.
+ */
 export function formatDate(date: string, lng: Language, options: { weekday?: boolean; year?: boolean } = {}): string {
   const dt = DateTime.fromISO(date, { zone: ZONE }).setLocale(LOCALES[lng]);
   return dt.toLocaleString({
@@ -87,7 +91,7 @@ export function formatDate(date: string, lng: Language, options: { weekday?: boo
   });
 }
 
-/** Date and time of an instant in Riga, for people, in their language. */
+/** Date and time of an instant in Riga, in the nominative (see `formatDate`). */
 export function formatInstant(instant: Date, lng: Language): string {
   return `${formatDate(rigaDate(instant), lng)}, ${rigaTime(instant)}`;
 }

@@ -16,10 +16,26 @@ export function parseIdentityKey(key: string): { platform: Platform; id: string 
   return (PLATFORMS as readonly string[]).includes(platform) && id ? { platform: platform as Platform, id } : undefined;
 }
 
+/** The languages the bot's content is written in (catalogue, themes, places): every such text exists in each. */
 export const LANGUAGES = ['lv', 'en', 'ru'] as const;
 export type Language = (typeof LANGUAGES)[number];
 export function isLanguage(x: unknown): x is Language {
   return typeof x === 'string' && (LANGUAGES as readonly string[]).includes(x);
+}
+
+/**
+ * The languages people may read the bot's own words in: the three above, and Romani, which people who speak it
+ * translate key by key (what they have not translated stays Latvian).
+ */
+export const UI_LANGUAGES = [...LANGUAGES, 'rom'] as const;
+export type UiLanguage = (typeof UI_LANGUAGES)[number];
+export function isUiLanguage(x: unknown): x is UiLanguage {
+  return typeof x === 'string' && (UI_LANGUAGES as readonly string[]).includes(x);
+}
+
+/** The content language a reader of `ui` sees: Romani readers get the Latvian catalogue, themes and places. */
+export function contentLanguage(ui: UiLanguage): Language {
+  return ui === 'rom' ? 'lv' : ui;
 }
 
 /** Where a message goes: a private chat, a group or a channel on one platform. */

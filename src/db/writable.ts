@@ -16,6 +16,8 @@ export async function cannotWrite(db: Kysely<any>): Promise<string | undefined> 
     });
   } catch (err) {
     if (err instanceof ProbeDone) return undefined;
+    // Busy is not read-only: another process (a second instance, a backup) holds the lock for a moment.
+    if ((err as { code?: string }).code === 'SQLITE_BUSY' || (err as { code?: string }).code === '55P03') return undefined;
     return err instanceof Error ? err.message : String(err);
   }
   return undefined;

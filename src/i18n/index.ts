@@ -1,20 +1,26 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n as I18n, type TOptions } from 'i18next';
 import { type Markup, esc } from '../core/markup.ts';
-import { LANGUAGES, type Language, isLanguage } from '../core/types.ts';
+import { contentLanguage, type Language, isLanguage, LANGUAGES, UI_LANGUAGES, type UiLanguage } from '../core/types.ts';
 import { ROOT } from '../data-dir.ts';
+import { type Coverage, coverageOf, type Message, messagesOf } from './catalog.ts';
+import { addFormatters } from './formatters.ts';
 
 export const LOCALES_DIR = join(ROOT, 'locales');
 export const DEFAULT_LANGUAGE: Language = 'lv';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-/** Reads `locales/<lng>/<namespace>.json`: one namespace per feature, so features own their texts. */
+/**
+ * Reads `locales/<lng>/<namespace>.json`: one namespace per feature, so features own their texts. A language
+ * with no folder (Romani: only what people translate, kept in the database) has no texts from files.
+ */
 export function readLocales(dir = LOCALES_DIR): Resources {
   const resources: Resources = {};
-  for (const lng of LANGUAGES) {
+  for (const lng of UI_LANGUAGES) {
     resources[lng] = {};
+    if (!existsSync(join(dir, lng))) continue;
     for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json'))) {
       resources[lng]![file.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, lng, file), 'utf8'));
     }
@@ -23,7 +29,10 @@ export function readLocales(dir = LOCALES_DIR): Resources {
 }
 
 export interface Translator {
+  /** The language of content (catalogue, themes, places) for this reader: Latvian for Romani readers. */
   readonly lng: Language;
+  /** The language of the bot's own words: the reader's choice, Romani included. */
+  readonly ui: UiLanguage;
   /** Markup for messages: interpolated values are escaped (use `{{- value}}` in a locale for trusted markup). */
   t(key: string, options?: TOptions): Markup;
   /** Plain text for button labels, form titles and file names: nothing is escaped. */
@@ -34,33 +43,59 @@ export interface Translator {
 
 export interface I18nService {
   readonly instance: I18n;
-  translator(lng: Language): Translator;
+  translator(lng: UiLanguage): Translator;
   /** The language to use for someone whose platform says `hint` (e.g. "ru-RU", "en-GB"). */
   fromHint(hint: string | undefined | null): Language;
+  /** Every message of the Latvian texts: what a translation is measured against. */
+  readonly messages: readonly Message[];
+  /** How much of the messages a language has, from the files and from what people translated. */
+  coverage(lng: UiLanguage): Coverage;
+  /** Languages in language menus: Latvian, English, Russian, and others once their coverage reaches the threshold. */
+  offered(): UiLanguage[];
+  /** Puts texts people translated or corrected over those of the files (`key` is `namespace:path`). */
+  apply(lng: UiLanguage, texts: ReadonlyArray<{ key: string; value: string }>): void;
 }
 
-export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
+export interface I18nOptions {
+  /** Percent of the messages a language needs before it is offered in language menus (default 80). */
+  menuCoverage?: number;
+}
+
+/**
+ * A value that ends a sentence with its own full stop ("8 декабря 2026 г.", "u.c.") and a text that adds one would
+ * print two; one is kept. An ellipsis ("…" or "...") is left alone.
+ */
+const TIDY = 'tidy';
+const tidy = {
+  type: 'postProcessor' as const,
+  name: TIDY,
+  process: (value: string) => value.replace(/(?<!\.)\.\.(?!\.)/g, '.'),
+};
+
+export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): Promise<I18nService> {
   const resources = readLocales(dir);
   const namespaces = Object.keys(resources[DEFAULT_LANGUAGE] ?? {});
-  const instance = i18next.createInstance();
+  const instance = i18next.createInstance().use(tidy);
   await instance.init({
     resources,
     lng: DEFAULT_LANGUAGE,
     fallbackLng: DEFAULT_LANGUAGE,
-    supportedLngs: [...LANGUAGES],
+    supportedLngs: [...UI_LANGUAGES],
     ns: namespaces,
     defaultNS: 'common',
     fallbackNS: 'common',
     returnNull: false,
     initAsync: false,
     interpolation: { escapeValue: true, escape: (s: string) => esc(s) },
+    postProcess: [TIDY],
   } as Parameters<I18n['init']>[0]);
+  addFormatters(instance);
 
   // Plain text is translated by a clone that never escapes: passing `interpolation` options per call instead
   // makes i18next rebuild its interpolator (and its regular expressions) twice on every call.
   const unescaped = instance.cloneInstance({ interpolation: { escapeValue: false } });
   // Texts without options depend on nothing but the resources: each is looked up once per language. Resources
-  // added or removed later (none are today) empty the memo.
+  // added or removed later (translations people apply) empty the memo.
   const memos: Array<Map<string, unknown>> = [];
   const memo = <T>(compute: (key: string) => T): ((key: string) => T) => {
     const cache = new Map<string, T>();
@@ -81,8 +116,8 @@ export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
   instance.store.on('added', forget);
   instance.store.on('removed', forget);
 
-  const translators = new Map<Language, Translator>();
-  for (const lng of LANGUAGES) {
+  const translators = new Map<UiLanguage, Translator>();
+  for (const lng of UI_LANGUAGES) {
     // `t` with the language as an option is what getFixedT's function does, less a copy of every i18next option
     // on each call (5% of an update in a profile).
     const fixed = (key: string, options?: TOptions) => instance.t(key, { ...options, lng });
@@ -91,19 +126,53 @@ export async function createI18n(dir = LOCALES_DIR): Promise<I18nService> {
     const plainOf = memo((key) => fixedPlain(key) as string);
     const hasKey = memo((key) => instance.exists(key, { lng, fallbackLng: false } as TOptions));
     translators.set(lng, {
-      lng,
+      lng: contentLanguage(lng),
+      ui: lng,
       t: (key, options) => (options === undefined ? markupOf(key) : (fixed(key, options) as unknown as Markup)),
       plain: (key, options) => (options === undefined ? plainOf(key) : (fixedPlain(key, options) as string)),
       has: hasKey,
     });
   }
 
+  const messages = messagesOf(resources[DEFAULT_LANGUAGE] ?? {});
+  const menuCoverage = options.menuCoverage ?? 80;
+  // Coverage is counted again only after texts are added (a translation applied).
+  const coverages = new Map<UiLanguage, Coverage>();
+  instance.store.on('added', () => coverages.clear());
+  const coverage = (lng: UiLanguage): Coverage => {
+    let c = coverages.get(lng);
+    if (!c) {
+      c = coverageOf(messages, lng, (key) => {
+        const [ns, path] = splitKey(key);
+        return instance.getResource(lng, ns, path) !== undefined;
+      });
+      coverages.set(lng, c);
+    }
+    return c;
+  };
+
   return {
     instance,
+    messages,
+    coverage,
+    offered: () => UI_LANGUAGES.filter((l) => (LANGUAGES as readonly string[]).includes(l) || coverage(l).percent >= menuCoverage),
+    apply: (lng, texts) => {
+      for (const { key, value } of texts) {
+        const [ns, path] = splitKey(key);
+        // Each addition tells the store's listeners (coverage, memoized texts) to count again.
+        instance.addResource(lng, ns, path, value);
+      }
+    },
     translator: (lng) => translators.get(lng)!,
     fromHint: (hint) => {
       const base = hint?.toLowerCase().split(/[-_]/)[0];
       return isLanguage(base) ? base : DEFAULT_LANGUAGE;
     },
   };
+}
+
+/** `ns:path.to.key` → [`ns`, `path.to.key`]. */
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
 }

@@ -40,8 +40,8 @@ describe('Telegram: a coordinator sends a programme as a document', () => {
     expect(text(await telegram.say(202, '/programme pumpurs'))).toContain(NEW_TEXT);
 
     const history = text(await telegram.press(201, 'History'));
-    expect(history).toContain('v2 · 1 December 2026 12:00');
-    expect(history).toContain('v1 · 1 December 2026 12:00 · data/programmes · the initial catalogue');
+    expect(history).toContain('v2 · 1 Dec 2026 12:00');
+    expect(history).toContain('v1 · 1 Dec 2026 12:00 · data/programmes · the initial catalogue');
     expect(text(await telegram.press(201, 'Restore v1'))).toContain('Restoring version 1');
     await telegram.press(201, 'Publish');
     expect(text(await telegram.press(201, 'Restored version 1'))).toContain('version 3');
@@ -83,7 +83,7 @@ describe('Discord: a coordinator sends a programme as an attachment in a direct 
     expect((await discord.dm(U(1), 'Extended until June 2027 by IKVD', hasButton('History'))).join('\n')).toContain('version 2');
     expect(text(await discord.slash(U(2), 'programme', { name: 'pumpurs' }))).toContain(NEW_TEXT);
 
-    expect(text(await discord.press(U(1), 'History'))).toContain('v1 · 1 December 2026 12:00 · data/programmes');
+    expect(text(await discord.press(U(1), 'History'))).toContain('v1 · 1 Dec 2026 12:00 · data/programmes');
     expect(text(await discord.press(U(1), 'Restore v1'))).toContain('Restoring version 1');
     await discord.press(U(1), 'Publish');
     expect(text(await discord.press(U(1), 'Restored version 1'))).toContain('version 3');

@@ -43,7 +43,7 @@ describe('console adapter (a real process with piped stdin)', () => {
     expect(first.stdout).toContain('What is your role');
     const second = runConsole('1\nTalsi\n1\n', ['--as', 'guest'], {}, dir);
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toContain('Municipality: Talsu novads');
+    expect(second.stdout).toContain('Municipality: Talsi Municipality');
     expect(second.stdout).toContain('waiting for a coordinator');
   });
 

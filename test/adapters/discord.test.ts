@@ -40,7 +40,7 @@ describe('Discord adapter against a fake Discord (real discord.js)', () => {
     expect(text(driver.fake.responsesTo(driver.lastInteraction('100000000000000100')!))).toContain('What is your role');
     await driver.press('100000000000000100', 'Roma mediator');
     await driver.press('100000000000000100', 'Kurzeme');
-    await driver.press('100000000000000100', 'Talsu novads');
+    await driver.press('100000000000000100', 'Talsi Municipality');
     const confirm = await driver.press('100000000000000100', 'Confirm');
     expect(text(confirm)).toContain('waiting for a coordinator');
     const help = await driver.slash('100000000000000100', 'help', {}, { dm: true, locale: 'ru' });
@@ -87,7 +87,7 @@ describe('Discord adapter against a fake Discord (real discord.js)', () => {
     await driver.press('100000000000000500', 'English');
     await driver.press('100000000000000500', 'Regional expert');
     const msgs = await driver.dm('100000000000000500', 'Talsi');
-    expect(msgs.join('\n')).toContain('Municipality: Talsu novads');
+    expect(msgs.join('\n')).toContain('Municipality: Talsi Municipality');
   });
 
   it('delivers a coordinator’s announcement to members by direct message, and marks closed DMs unreachable', async () => {

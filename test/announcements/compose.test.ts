@@ -87,8 +87,27 @@ describe('/announce', () => {
     await coordinator.press('Recurring');
     await coordinator.send('every Monday 9:00');
     await coordinator.press('No file');
-    expect(coordinator.text()).toMatch(/every Monday 9:00 — next: 23 November 2026, 09:00; 30 November 2026, 09:00/);
+    expect(coordinator.text()).toMatch(/every Monday at 09:00; next: 23 Nov 2026 09:00; 30 Nov 2026 09:00/);
     expect(coordinator.text()).toMatch(/Roma mediator — 1 person now/);
+  });
+
+  it('describes a typed schedule in the reader’s language and says what is wrong with a cron rule in it', async () => {
+    const { coordinator } = await setup();
+    await coordinator.send('/language lv');
+    await coordinator.send('/announce');
+    await coordinator.send('Nedēļas atgādinājums');
+    await coordinator.press('Vispārīgs');
+    await coordinator.press('Visiem');
+    await coordinator.press('Visās platformās');
+    await coordinator.press('Atkārtoti');
+    await coordinator.send('0 9 * * 8');
+    expect(coordinator.text()).toContain('nedēļas diena „8” — jābūt no 0 līdz 7');
+    expect(coordinator.text()).not.toMatch(/invalid expression|week day/);
+    await coordinator.send('every sunday 03:30');
+    await coordinator.press('Bez faila');
+    const preview = coordinator.text();
+    expect(preview).toContain('Kad: katru svētdienu plkst. 03.30; nākamās reizes: 22.11.2026 03.30; 29.11.2026 03.30');
+    expect(preview).not.toContain('every sunday');
   });
 
   it('is refused to members who are not coordinators, and its buttons do nothing for them', async () => {

@@ -18,7 +18,7 @@ describe('recurring rules', () => {
     expect(parseRecurrence('every Monday 25:00')).toMatchObject({ ok: false, reason: 'format' });
     const bad = parseRecurrence('61 9 * * 1');
     expect(bad).toMatchObject({ ok: false, reason: 'cron' });
-    expect(bad.ok === false && bad.detail).toContain('minute');
+    expect(bad).toEqual({ ok: false, reason: 'cron', problems: [{ field: 'minute', value: '61', kind: 'range' }] });
   });
 
   it('keeps a weekly 09:00 at 09:00 Riga time across the 2026 spring change', () => {
@@ -50,7 +50,7 @@ describe('recurring rules', () => {
   });
 
   it('refuses an impossible date and says when a rule does not happen within a year', () => {
-    expect(parseRecurrence('0 9 31 4 *')).toMatchObject({ ok: false, reason: 'cron' });
+    expect(parseRecurrence('0 9 31 4 *')).toEqual({ ok: false, reason: 'cron', problems: [{ field: 'dayOfMonth', value: '31', kind: 'impossible' }] });
     // 29 February that is also a Monday: not before 2044.
     expect(nextRun('0 9 29 2 1', new Date('2026-01-01T00:00:00Z'))).toBeUndefined();
   });

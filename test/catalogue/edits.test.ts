@@ -51,7 +51,7 @@ describe('edits from a programme’s page, without YAML', () => {
     const { app, coordinator } = await setup('2028-03-02T10:00:00Z');
     await coordinator.send('/catalogue');
     expect(coordinator.text()).toContain('⚠️ 19 programmes have not been checked for more than 12 months');
-    expect(coordinator.text()).toContain('School in the Community (Skola – kopienā) · v1 · checked 1 December 2026 · ⚠️ not checked for long');
+    expect(coordinator.text()).toContain('School in the Community (Skola – kopienā) · v1 · checked 1 Dec 2026 · ⚠️ not checked for long');
     await coordinator.press('School in the Community');
     await coordinator.press('Checked today');
     expect(coordinator.text()).toContain('Which source did you check it against?');
@@ -62,7 +62,7 @@ describe('edits from a programme’s page, without YAML', () => {
     await coordinator.press('Publish');
     await coordinator.press('Checked against the source');
     await coordinator.send('/catalogue');
-    expect(coordinator.text()).toContain('School in the Community (Skola – kopienā) · v2 · checked 2 March 2028');
+    expect(coordinator.text()).toContain('School in the Community (Skola – kopienā) · v2 · checked 2 Mar 2028');
     expect(coordinator.text()).toContain('⚠️ 18 programmes have not been checked');
     const [row] = await versionRows(app);
     expect(row).toMatchObject({ change: 'checked', checked_url: 'https://skola-kopiena.lv/about' });

@@ -41,6 +41,6 @@ describe('versions and the people who published them', () => {
       }
     }
     await janis.action('catalogue:history:ikvd-pumpurs');
-    expect(janis.text()).toContain('v2 · 1 December 2026 12:00 · coordinator (erased) · file sent in chat: “Extended by IKVD” ← in use');
+    expect(janis.text()).toContain('v2 · 1 Dec 2026 12:00 · coordinator (erased) · file sent in chat: “Extended by IKVD” ← in use');
   });
 });

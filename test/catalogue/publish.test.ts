@@ -29,7 +29,7 @@ describe('a coordinator keeps a programme current by sending its file', () => {
     expect(preview).toContain('Preview — nothing is published yet');
     expect(preview).toContain('changed: version 1 → 2');
     expect(preview).toContain('Valid until: 31 December 2023 → 30 June 2027');
-    expect(preview).toContain('What it gives (lv, en, ru): «Extended until June 2027. Individual consultations');
+    expect(preview).toContain('What it gives (lv, en, ru): “Extended until June 2027. Individual consultations');
     expect(preview).toMatch(/Rule tests run: \d+ of the project's cases, 0 sent with it/);
     expect(preview).toContain('a Roma pupil in grade 3 at risk of leaving school, as of today: closed → likely eligible (the test expects: closed)');
     // Nothing is live before "Publish".
@@ -53,8 +53,8 @@ describe('a coordinator keeps a programme current by sending its file', () => {
     // The history lists both versions, with who, when and why.
     await coordinator.action('catalogue:history:ikvd-pumpurs');
     const history = coordinator.text();
-    expect(history).toContain('v2 · 1 December 2026 12:00 · console:coord (coordinator) · file sent in chat: “Extended until June 2027 by IKVD letter of 20.11.2026” ← in use');
-    expect(history).toContain('v1 · 1 December 2026 12:00 · data/programmes · the initial catalogue');
+    expect(history).toContain('v2 · 1 Dec 2026 12:00 · console:coord (coordinator) · file sent in chat: “Extended until June 2027 by IKVD letter of 20.11.2026” ← in use');
+    expect(history).toContain('v1 · 1 Dec 2026 12:00 · data/programmes · the initial catalogue');
 
     // Restoring the first version shows the same kind of preview, then brings the old text back.
     await coordinator.press('Restore v1');
@@ -69,7 +69,7 @@ describe('a coordinator keeps a programme current by sending its file', () => {
     expect(mediator.text()).toContain('until 31 December 2023 · ended on 31 December 2023');
 
     await coordinator.action('catalogue:history:ikvd-pumpurs');
-    expect(coordinator.text()).toContain('v3 · 1 December 2026 12:00 · console:coord (coordinator) · restored v1: “Restored version 1” ← in use');
+    expect(coordinator.text()).toContain('v3 · 1 Dec 2026 12:00 · console:coord (coordinator) · restored v1: “Restored version 1” ← in use');
 
     const audit = await app.database.db.selectFrom('audit_log').select(['action', 'details', 'actor_role']).where('action', 'like', 'catalogue.%').orderBy('id').execute();
     expect(audit.map((a) => [a.action, JSON.parse(a.details!)])).toEqual([
@@ -88,8 +88,8 @@ describe('a coordinator keeps a programme current by sending its file', () => {
     await coordinator.send('/catalogue');
     const list = coordinator.text();
     expect(list).toContain('Programme catalogue: 19 programmes (1 December 2026)');
-    expect(list).toContain('Pumpurs (reducing early school leaving) · v2 · checked 1 December 2026');
-    expect(list).toContain('School in the Community (Skola – kopienā) · v1 · checked 1 December 2026');
+    expect(list).toContain('Pumpurs (reducing early school leaving) · v2 · checked 1 Dec 2026');
+    expect(list).toContain('School in the Community (Skola – kopienā) · v1 · checked 1 Dec 2026');
     expect(list).not.toContain('not checked for long');
 
     await coordinator.send('/catalogue_export');

@@ -40,7 +40,7 @@ describe('the monthly reminder of programmes not checked for long', () => {
     const lv = sent.find((d) => d.chatId === 'anna')!;
     expect(lv.text).toContain('Ikmēneša kataloga pārbaude');
     expect(lv.text).toContain('19 programmas nav salīdzinātas ar saviem avotiem ilgāk par 12 mēn.');
-    expect(lv.text).toContain('• Pumpurs — pārbaudīta 01.12.2026');
+    expect(lv.text).toContain('• Pumpurs — pārbaudīta 2026. gada 1. decembrī');
     const buttons = lv.reply.kind === 'text' ? (lv.reply.choices ?? []).flat() : [];
     expect(buttons.length).toBe(13);
     // The console gets typed keys for them; pressing one opens the programme's page for coordinators.

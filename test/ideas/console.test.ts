@@ -96,7 +96,7 @@ describe('five ideas through the console adapter (real processes, piped stdin)',
     expect(readdirSync(join(dir, 'tmp', 'roma-network-bot'))).toEqual([]);
 
     const closed = run(dir, ['src/main.ts', '--as', 'expert'], `/ideas ${VISIT}\n`);
-    expect(closed).toContain('ideju vākšana ir slēgta');
+    expect(closed).toContain('ideju vākšana tika slēgta');
     expect(closed).toContain('1. Romu mediators skolā');
     // Six real processes one after the other, one of them loading exceljs for the workbook: more than the default
     // 30 s on a loaded two-core machine.

@@ -91,7 +91,7 @@ describe('/ideas_report and /ideas_summary', () => {
       '3 · Activating and involving Roma youth',
     ]);
     expect(t).toContain('2 · no theme');
-    expect(t).toContain('Municipalities: Talsu novads (2), Daugavpils (1)');
+    expect(t).toContain('Municipalities: Talsi Municipality (2), Daugavpils (1)');
     expect(t).toContain('1 registered expert has not sent a list yet');
     expect(t).not.toContain('Ilze');
   });
@@ -102,7 +102,7 @@ describe('/ideas_report and /ideas_summary', () => {
     await member.send('/ideas_summary');
     const t = member.text();
     expect(t).toContain('3 lists from 2 municipalities');
-    expect(t).toContain('Municipalities: Daugavpils, Talsu novads');
+    expect(t).toContain('Municipalities: Daugavpils, Talsi Municipality');
     for (const [id, l] of Object.entries(LISTS)) {
       expect(t).not.toContain(l.name);
       expect(t).not.toContain(id);
@@ -164,13 +164,13 @@ describe('/ideas_export', () => {
     expect(Object.keys(rows[0]!)).toEqual([
       'Visit', 'Municipality', 'Expert', 'List version', 'No.', 'Idea', 'Themes', 'Themes chosen by the expert', 'Submitted (Riga time)', 'Last edited (Riga time)',
     ]);
-    // Grouped by municipality (Daugavpils before Talsu novads), then expert.
+    // Grouped by municipality (Daugavpils before Talsu novads, in the English file Talsi Municipality), then expert.
     expect(rows.map((r) => r.Expert)).toEqual([...Array(5).fill('Олег Жуков'), ...Array(5).fill('Anna Ozola'), ...Array(5).fill('Ilze Bērziņa')]);
     const ilze = rows.filter((r) => r.Expert === 'Ilze Bērziņa');
     expect(ilze.map((r) => r.Idea)).toEqual([...LISTS.ilze!.ideas.slice(0, 4), '\t=HYPERLINK("http://x")']);
     expect(ilze[1]).toMatchObject({
       Visit: 'Valmiera visit, 12 March 2031',
-      Municipality: 'Talsu novads',
+      Municipality: 'Talsi Municipality',
       'List version': '1',
       'No.': '2',
       Themes: 'Education as the priority; Developing the Roma teacher-assistant practice',
@@ -255,7 +255,7 @@ describe('/ideas_export', () => {
     const rows = parse(Buffer.from(await fileBytes(coordinator.files().find((f) => f.file.name.endsWith('.csv'))!.file)), { bom: true, delimiter: ';', columns: true }) as Array<Record<string, string>>;
     const anon = rows.filter((r) => r.Expert === 'anonymous');
     expect(anon).toHaveLength(5);
-    expect(anon[0]!.Municipality).toBe('Talsu novads');
+    expect(anon[0]!.Municipality).toBe('Talsi Municipality');
     expect(anon[0]!.Idea).toBe('Invite a Roma mediator to the school');
   });
 

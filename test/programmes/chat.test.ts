@@ -37,14 +37,14 @@ describe('/eligibility: the issue’s two cases, end to end', () => {
     expect(asked).toContain('grade');
     expect(asked).not.toContain('has_pedagogical_education'); // not a question about a child
     const out = u.text();
-    expect(out).toContain('Programmas uz 01.10.2021');
+    expect(out).toContain('Programmas uz 2021. gada 1. oktobri');
     const likely = section(out, 'Visticamāk der');
     expect(likely).toContain('Pumpurs');
     expect(likely).toMatch(/ēdināšana/);
     // Sources in words: the agency's page, never a file name; and when the information was checked.
     expect(likely).toContain('Izglītības kvalitātes valsts dienests (IKVD)');
     expect(likely).not.toMatch(/\d{3}_[0-9a-f]{16}\.txt/);
-    expect(likely).toContain('Pārbaudīts 01.12.2026');
+    expect(likely).toContain('Pārbaudīts 2026. gada 1. decembrī');
     expect(likely).toContain('Caur bērna skolu');
     const no = section(out, 'Neder');
     expect(no).toContain('Mācīšanās grupas');
@@ -90,9 +90,9 @@ describe('/eligibility: dates', () => {
     await u.send('/eligibility');
     await u.press('Show results now');
     const closed = section(u.text(), '⏹ Closed');
-    expect(closed).toContain('Pumpurs (reducing early school leaving) (ESF): ended on 31 December 2023');
-    expect(closed).toContain('Motivation programme (ESF): ended on 31 December 2022');
-    expect(closed).toContain('Learning groups (ESF): ended on 31 August 2023');
+    expect(closed).toContain('Pumpurs (reducing early school leaving) (ESF): ended on 31 Dec 2023');
+    expect(closed).toContain('Motivation programme (ESF): ended on 31 Dec 2022');
+    expect(closed).toContain('Learning groups (ESF): ended on 31 Aug 2023');
     const possibly = section(u.text(), '❔ Possibly');
     expect(possibly).toContain('Support person service');
     expect(possibly).toContain('No known end date');
@@ -126,7 +126,7 @@ describe('/eligibility: dates', () => {
     await u.send('/eligibility 2024-06-01');
     await u.press('A child / pupil');
     await u.press('Show results now');
-    expect(section(u.text(), '⏳ Not yet open')).toContain('School in the Community (Skola – kopienā) (ESF+): opens on 1 July 2024');
+    expect(section(u.text(), '⏳ Not yet open')).toContain('School in the Community (Skola – kopienā) (ESF+): opens on 1 Jul 2024');
   });
 });
 
@@ -219,12 +219,12 @@ describe('/programmes and /programme NAME', () => {
     expect(out).toMatch(/Support programmes: \d+ open \(as of 1 December 2026\)/);
     const lines = out.split('\n').filter((l) => l.startsWith('• '));
     expect(lines[0]).toMatch(/ · ESF\+ · /);
-    expect(out).toContain('School in the Community (Skola – kopienā) · ESF+ · VIAA · until 31 August 2029');
-    expect(out).toContain('A Roma mediator for the municipality · EU, not ESF · KM · known period until 30 April 2025, continuation unknown');
+    expect(out).toContain('School in the Community (Skola – kopienā) · ESF+ · VIAA · until 31 Aug 2029');
+    expect(out).toContain('A Roma mediator for the municipality · EU, not ESF · KM · known period until 30 Apr 2025, continuation unknown');
     expect(out).not.toContain('Pumpurs');
     expect(out).toMatch(/⏹ \d+ programmes have ended/);
     await u.press('⏹ Ended');
-    expect(u.text()).toContain('Pumpurs (reducing early school leaving) · ESF · ended 31 December 2023');
+    expect(u.text()).toContain('Pumpurs (reducing early school leaving) · ESF · ended 31 Dec 2023');
     await u.press('Pumpurs');
     expect(u.text()).toContain('ended on 31 December 2023');
   });
@@ -233,7 +233,7 @@ describe('/programmes and /programme NAME', () => {
     app = await testApp({ now: '2028-01-10T09:00:00Z', env: { CATALOGUE_STALE_MONTHS: '12' } });
     const u = await mediator(app);
     await u.send('/programmes');
-    expect(u.text()).toContain('School in the Community (Skola – kopienā) · ESF+ · VIAA · until 31 August 2029 · ⚠️ not checked for long');
+    expect(u.text()).toContain('School in the Community (Skola – kopienā) · ESF+ · VIAA · until 31 Aug 2029 · ⚠️ not checked for long');
     await u.send('/programme skola kopiena');
     expect(u.text()).toContain('⚠️ Checked on 1 December 2026 — more than 12 months ago, may be out of date');
   });

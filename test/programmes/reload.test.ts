@@ -20,7 +20,7 @@ async function withCatalogueCopy() {
   cpSync(PROGRAMMES_DIR, dir, { recursive: true });
   const records: ReloadRecord[] = [];
   const registry = new Registry();
-  registry.add(peopleFeature({ people: app.people, municipalities: app.municipalities, registry }));
+  registry.add(peopleFeature({ people: app.people, municipalities: app.municipalities, registry, languages: app.i18n }));
   const deps = { db: app.database.db, dialect: app.database.dialect, clock: app.clock, log: app.log, i18n: app.i18n, messenger: app.messenger, people: app.people, municipalities: app.municipalities, registry, config: app.config } as FeatureDeps;
   registry.add(programmesFeature(deps, { dir, onReload: (r) => void records.push(r) }));
   const core = new BotCore({ db: app.database.db, registry, i18n: app.i18n, people: app.people, clock: app.clock, log: app.log });

@@ -27,14 +27,14 @@ describe('the network’s three cases, as of 1 December 2026', () => {
     expect(asked).not.toContain('employment_status'); // a nine-year-old is not asked about a job
     const likely = section(u.text(), 'Visticamāk der');
     expect(likely).toContain('Skola – kopienā · ESF+ · VIAA');
-    expect(likely).toContain('Pieejama līdz 31.08.2029');
+    expect(likely).toContain('Pieejama līdz 2029. gada 31. augustam');
     expect(likely).toContain('Par mums — Skola – kopienā');
-    expect(likely).toContain('Pārbaudīts 01.12.2026');
+    expect(likely).toContain('Pārbaudīts 2026. gada 1. decembrī');
     // What ended is said once, in a line, not offered as an answer.
     expect(section(u.text(), 'Beigušās')).toContain('Pumpurs (ESF): beidzās 31.12.2023');
     await u.press('Skola – kopienā');
     await u.press('📄 Avoti');
-    expect(u.text()).toContain('🔗 https://skola-kopiena.lv/about (skatīts 01.12.2026)');
+    expect(u.text()).toContain('🔗 https://skola-kopiena.lv/about (skatīts 2026. gada 1. decembrī)');
     expect(u.text()).toContain('„Ņemot vērā nosacījumus par izmaksu attiecināmību, faktiskais projekta īstenošanas laiks: 01.07.2024.-31.08.2029.”');
   });
 
@@ -49,6 +49,9 @@ describe('the network’s three cases, as of 1 December 2026', () => {
     expect(no).toContain('State-funded teacher\'s assistants ("Programma skolā") (state): not met');
     expect(no).toContain('72-hour');
     expect(u.text()).not.toContain('✅ Likely eligible\n\nState-funded');
+    // Programmes for adults and families are counted in one line, not listed to a school.
+    expect(no).not.toContain('NVA');
+    expect(u.text()).toMatch(/\d+ more programmes are meant for others — all of them: \/programmes/);
 
     await u.send('/eligibility');
     await u.press('A school');

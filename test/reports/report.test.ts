@@ -116,12 +116,13 @@ describe('/report', () => {
     await coordinator.send('/report 2031-03-12');
     expect(coordinator.text()).toContain('2 participants (1 named in the annex), 0 idea lists');
     const { text } = await docxParts(await fileBytes(coordinator.files()[0]!.file));
-    expect(text).toContain('Talsu novads\t1\t');
+    // An English report names municipalities in English.
+    expect(text).toContain('Talsi Municipality\t1\t');
     expect(text).toContain('Daugavpils\t1\t');
     expect(text).toContain('Talsu novada Sociālais dienests\t1\t');
     expect(text).toContain('Daugavpils sociālais dienests\t1\t');
     const annex2 = text.slice(text.indexOf('Annex 2'));
-    expect(annex2).toContain('Ilze Bērziņa\tTalsu novada Sociālais dienests\tTalsu novads');
+    expect(annex2).toContain('Ilze Bērziņa\tTalsu novada Sociālais dienests\tTalsi Municipality');
     expect(text).not.toContain('Juris Slepenais');
     expect(annex2).toContain('1 more participant did not agree to be named');
     expect(text).toContain('No idea lists were sent for this visit.');

@@ -29,14 +29,14 @@ describe('/contacts: the members’ directory', () => {
 
     await quiet.send('/contacts');
     const list = quiet.text();
-    expect(list).toContain('anna_tg — regional expert, Talsu novads');
+    expect(list).toContain('anna_tg — regional expert, Talsi Municipality');
     expect(list).toContain('Discord marko.r');
     expect(list).not.toContain('quiet_one');
     expect(raw(quiet)).toContain('<a href="https://t.me/anna_tg">@anna_tg</a>');
     expect(list).toContain('You are not in the directory');
 
     await quiet.send('/contacts Talsi');
-    expect(quiet.text()).toContain('Contacts: Talsu novads');
+    expect(quiet.text()).toContain('Contacts: Talsi Municipality');
     expect(quiet.text()).not.toContain('marko');
     await quiet.send('/contacts Kurzeme');
     expect(quiet.text()).toContain('anna_tg');

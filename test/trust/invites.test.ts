@@ -38,7 +38,7 @@ describe('invites', () => {
     const coordinator = await new TestUser(app, { platform: 'telegram', id: 'c1', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
     const code = await makeInvite(coordinator);
     expect(code).toMatch(/^[A-HJ-KM-NP-Z2-9]{10}$/);
-    expect(coordinator.text()).toContain('Invite: regional expert, Talsu novads');
+    expect(coordinator.text()).toContain('Invite: regional expert, Talsi Municipality');
     expect(coordinator.text()).toContain(`/start ${code}`);
     // Only the hash is stored.
     const stored = await app.database.db.selectFrom('invites').selectAll().execute();
@@ -101,7 +101,7 @@ describe('invites', () => {
     await driver.say(500, '/invite', { languageCode: 'en' });
     await driver.press(500, 'regional expert');
     await driver.press(500, 'Kurzeme');
-    const created = TelegramDriver.text(await driver.press(500, 'Talsu'));
+    const created = TelegramDriver.text(await driver.press(500, 'Talsi Municipality'));
     const m = /https:\/\/t\.me\/roma_network_bot\?start=(\w+)/.exec(created);
     expect(m, created).not.toBeNull();
     const code = m![1]!;

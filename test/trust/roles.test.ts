@@ -22,7 +22,7 @@ async function register(u: TestUser, role: 'Regional expert' | 'Roma mediator') 
   await u.press('English');
   await u.press(role);
   await u.press('Kurzeme');
-  await u.press('Talsu');
+  await u.press('Talsi Municipality');
   await u.press('Confirm');
 }
 
@@ -94,7 +94,7 @@ describe('role requests and approvals', () => {
     const all = coordinator.text();
     expect(all).toContain('Requests waiting for approval: 1');
     expect(all).toContain('Members: 3');
-    expect(all).toContain('@eksperts — regional expert, Talsu novads');
+    expect(all).toContain('@eksperts — regional expert, Talsi Municipality');
     await coordinator.press('@eksperts');
     expect(coordinator.text()).toContain('Role: regional expert');
     expect(coordinator.choices().map((c) => c.label)).not.toContain('Make coordinator');

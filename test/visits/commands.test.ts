@@ -117,8 +117,9 @@ describe('/visits and /agenda', () => {
     expect(u.last.length).toBeGreaterThan(1);
     for (const r of u.last) if (r.kind === 'text') expect(r.text.length).toBeLessThanOrEqual(2000);
     const all = u.text();
-    expect(all).toContain('12:45–13:00');
-    expect(all).toContain('15:45 Noslēgums');
+    // A Latvian reader: times with a full stop.
+    expect(all).toContain('12.45–13.00');
+    expect(all).toContain('15.45 Noslēgums');
   });
 });
 
@@ -157,7 +158,7 @@ describe('RSVP', () => {
     const report = coordinator.text();
     expect(report).toContain('Going: 1 · maybe: 1 · not going: 1');
     expect(report).toContain('Going (1)');
-    expect(report).toContain('• telegram:anna (Talsu novads)');
+    expect(report).toContain('• telegram:anna (Talsi Municipality)');
     expect(report).toContain('Maybe (1)');
     expect(report).toContain('• telegram:baiba (Jelgava)');
     expect(report).toContain('Not going (1)');
@@ -256,13 +257,13 @@ describe('coordinators publish visits in chat', () => {
     expect(c.text()).toContain('12:30–13:00 Dalībnieku pievienošanās, savienojuma pārbaude');
 
     await member.send('/agenda 2021-05-27');
-    expect(member.text()).toContain('12:45–13:00 Dalībnieku pievienošanās semināram');
+    expect(member.text()).toContain('12.45–13.00 Dalībnieku pievienošanās semināram');
     expect(member.text()).not.toContain('savienojuma pārbaude');
 
     await c.press('Publish');
     expect(c.text()).toContain('Changes published');
     await member.send('/agenda 2021-05-27');
-    expect(member.text()).toContain('12:30–13:00 Dalībnieku pievienošanās, savienojuma pārbaude');
+    expect(member.text()).toContain('12.30–13.00 Dalībnieku pievienošanās, savienojuma pārbaude');
     const v = (await new VisitStore(app.database.db).get('2021-05-27-online'))!;
     expect(v).toMatchObject({ origin: 'chat', revision: 1 });
     expect(v.items).toHaveLength(7);
@@ -294,7 +295,7 @@ describe('coordinators publish visits in chat', () => {
     expect(c.text()).toContain('These dates are in the past');
     await c.send('10:00 Sanāksme https://teams.microsoft.com/l/abc');
     await c.press('Done');
-    expect(c.text()).toContain('the day 2021-05-03 is in the past');
+    expect(c.text()).toContain('the day 3 May 2021 is in the past');
     expect(c.text()).toContain('🔗 teams.microsoft.com');
     await c.press('Publish');
     expect(c.text()).toContain('Published');

@@ -54,7 +54,9 @@ describe('times in Europe/Riga across daylight-saving changes', () => {
       ['2026-03-29T00:30:00.000Z', '2026-03-29T01:30:00.000Z'], // 02:30 EET, 04:30 EEST: one hour apart
       ['2026-03-29T07:00:00.000Z', '2026-03-29T08:00:00.000Z'], // summer time, UTC+3
     ]);
-    expect(itemLines(v.items[0]!, v.items).map((l) => toPlain(l))[0]).toBe('02:30–04:30 Nakts');
+    expect(itemLines(v.items[0]!, v.items, 'en').map((l) => toPlain(l))[0]).toBe('02:30–04:30 Nakts');
+    // Latvian writes times with a full stop.
+    expect(itemLines(v.items[0]!, v.items, 'lv').map((l) => toPlain(l))[0]).toBe('02.30–04.30 Nakts');
   });
 
   it('stores a night item and a normal item on the fall-back Sunday as the right instants', () => {
@@ -63,7 +65,7 @@ describe('times in Europe/Riga across daylight-saving changes', () => {
       ['2026-10-24T23:30:00.000Z', '2026-10-25T02:30:00.000Z'], // 02:30 EEST, 04:30 EET: three hours apart
       ['2026-10-25T08:00:00.000Z', '2026-10-25T09:00:00.000Z'], // winter time, UTC+2
     ]);
-    expect(itemLines(v.items[0]!, v.items).map((l) => toPlain(l))[0]).toBe('02:30–04:30 Nakts');
+    expect(itemLines(v.items[0]!, v.items, 'en').map((l) => toPlain(l))[0]).toBe('02:30–04:30 Nakts');
   });
 
   it('writes a calendar that a parser reads back at the same instants on both nights', () => {

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'data.export',
   'data.erase',
   'retention.sweep',
+  'translations.apply',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

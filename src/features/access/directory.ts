@@ -2,8 +2,8 @@ import { members, type Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup, splitMarkup } from '../../core/markup.ts';
 import type { ActionDef, CommandDef } from '../../core/router.ts';
-import { fold } from '../../core/text-match.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
+import { joinPlaces, type PlaceName } from '../../i18n/places.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { viewPeople } from './people-view.ts';
 
@@ -42,15 +42,14 @@ export function directoryPart(deps: FeatureDeps): { commands: CommandDef[]; acti
     const { tr } = ctx;
     const typed = [...args.trim()].slice(0, 60).join('');
     let ids: string[] | undefined;
-    let label = '';
+    let label: PlaceName | undefined;
     let intro: Markup | undefined;
     if (typed) {
-      const f = fold(typed);
-      const region = municipalities.regions.find((r) => [r.name.lv, r.name.en, r.name.ru, r.id].some((n) => fold(n) === f || (f.length >= 3 && fold(n).startsWith(f))));
+      const region = municipalities.findRegion(typed);
       const found = region ? municipalities.inRegion(region.id) : municipalities.find(typed);
       if (found.length) {
         ids = found.map((m) => m.id);
-        label = region ? region.name[tr.lng] : found.map((m) => m.name).join(', ');
+        label = region ? region.place : joinPlaces(found.map((m) => m.place));
       } else {
         intro = tr.t('access:contacts.unknown_place', { typed });
       }
@@ -64,7 +63,7 @@ export function directoryPart(deps: FeatureDeps): { commands: CommandDef[]; acti
     if (ids) q = q.where('municipality', 'in', ids);
     const rows = await q.execute();
     const views = await viewPeople(db, rows.map((r) => r.id));
-    const munName = (id: string | null) => municipalities.get(id)?.name ?? tr.plain('common:unknown');
+    const munName = (id: string | null) => municipalities.get(id)?.place.in(tr.ui) ?? tr.plain('common:no_municipality');
     const sorted = [...views.values()].sort((a, b) => munName(a.municipality).localeCompare(munName(b.municipality), 'lv') || a.name.localeCompare(b.name, 'lv'));
 
     const listed = await isListed(ctx.person.id);

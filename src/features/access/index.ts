@@ -2,7 +2,7 @@ import { admins, type Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, splitMarkup } from '../../core/markup.ts';
 import type { Feature, PersonalData } from '../../core/router.ts';
-import { rigaDate, rigaTime } from '../../core/time.ts';
+import { formatMoment } from '../../i18n/dates.ts';
 import { type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { AuditLog, type AuditRow } from './audit.ts';
@@ -60,7 +60,7 @@ export function accessFeature(deps: FeatureDeps & { audit: AuditLog }): AccessFe
       const action = tr.has(`access:audit.actions.${r.action.replace('.', '_')}`) ? tr.plain(`access:audit.actions.${r.action.replace('.', '_')}`) : r.action;
       const subject = r.subject_id && r.subject_id !== r.actor_id ? ` → ${who(r.subject_id, null)}` : '';
       const details = r.details ? ` ${compactDetails(r.details)}` : '';
-      return esc(`${rigaDate(at)} ${rigaTime(at)} · ${who(r.actor_id, r.actor_role)} · ${action}${subject}${details}`);
+      return esc(`${formatMoment(at, tr.ui, 'list')} · ${who(r.actor_id, r.actor_role)} · ${action}${subject}${details}`);
     };
     const body = join([tr.t('access:audit.title', { count: rows.length }), ...rows.map(line)]);
     return splitMarkup(body, Math.min(3500, ctx.caps.maxTextLength)).map((m) => text(m));

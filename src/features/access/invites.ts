@@ -3,8 +3,8 @@ import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type Step } from '../../core/flows.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import type { CommandDef } from '../../core/router.ts';
-import { formatInstant } from '../../core/time.ts';
-import { type Choice, LANGUAGES, type Reply, text } from '../../core/types.ts';
+import { type Choice, type Reply, text } from '../../core/types.ts';
+import { languageChoices } from '../people/languages.ts';
 import type { FeatureDeps } from '../deps.ts';
 import type { AuditLog } from './audit.ts';
 import { type GuessLimiter, hashCode, INVITE_CODE_LENGTH, INVITE_TTL_DAYS, newCode, normalizeCode } from './codes.ts';
@@ -57,7 +57,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
   };
 
   const askMunicipality = (ctx: Ctx, role: InviteRole, region: string): Step<State> => {
-    const choices = pairs(municipalities.inRegion(region).map((m) => flowChoice(m.name, `mun:${m.id}`)));
+    const choices = pairs(municipalities.inRegion(region).map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
     choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')]);
     return {
       replies: [text(ctx.tr.t('access:invite.choose_municipality', { region: municipalities.regionName(region, ctx.tr.lng) }), choices)],
@@ -80,9 +80,9 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
     const lines: Markup[] = [
       tr.t('access:invite.created', {
         role: tr.plain(`common:roles.${role}`),
-        municipality: municipalities.get(municipality)?.name ?? tr.plain('access:invite.no_municipality'),
+        municipality: municipalities.get(municipality)?.place ?? tr.plain('access:invite.no_municipality'),
         code,
-        until: formatInstant(expires, tr.lng),
+        until: expires,
       }),
     ];
     const link = deps.messenger.startLink('telegram', code);
@@ -94,7 +94,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
     const found = municipalities.find(t);
     if (found.length === 1) return create(ctx, role, found[0]!.id);
     if (found.length > 1 && found.length <= 12) {
-      const choices = pairs(found.map((m) => flowChoice(m.name, `mun:${m.id}`)));
+      const choices = pairs(found.map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
       choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')]);
       return {
         replies: [text(ctx.tr.t('access:invite.several', { typed: [...t].slice(0, 60).join('') }), choices)],
@@ -141,7 +141,7 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
     if (!code) return undefined;
     const { tr } = ctx;
     const blocked = await guesses.blockedUntil(ctx.person.id, 'invite', ctx.now);
-    if (blocked) return [text(tr.t('access:codes.blocked', { time: formatInstant(blocked, tr.lng) }))];
+    if (blocked) return [text(tr.t('access:codes.blocked', { time: blocked }))];
     if (rank(ctx.person.role) >= rank('coordinator')) {
       return [text(tr.t('access:invite.already_staff', { role: tr.plain(`common:roles.${ctx.person.role}`) }))];
     }
@@ -184,17 +184,17 @@ export function invitesPart({ deps, audit, guesses }: InvitesDeps): { commands: 
       return [text(tr.t('access:invite.invalid')), ...(await ctx.runCommand('start'))];
     }
     const role: Role = used.role;
-    const municipality = deps.municipalities.get(used.municipality)?.name ?? tr.plain('common:unknown');
+    const place = deps.municipalities.get(used.municipality)?.place;
     await refreshMenus(deps, ctx.person.id);
     if (used.created_by) {
       const name = ctx.incoming.identity.displayName ?? (ctx.incoming.identity.username ? `@${ctx.incoming.identity.username}` : ctx.person.identityKey);
       await notifyPerson(deps, used.created_by, 'invite_used', (t) =>
-        text(t.t('access:invite.used_notice', { role: t.plain(`common:roles.${role}`), municipality, name: [...name].slice(0, 64).join('') })),
+        text(t.t('access:invite.used_notice', { role: t.plain(`common:roles.${role}`), municipality: place ?? t.plain('access:invite.no_municipality'), name: [...name].slice(0, 64).join('') })),
       );
     }
     return [
-      text(tr.t('access:invite.welcome', { role: tr.plain(`common:roles.${role}`), municipality }), [
-        LANGUAGES.map((l) => ({ label: tr.plain(`common:languages.${l}`), action: `lang:set:${l}` })),
+      text(tr.t('access:invite.welcome', { role: tr.plain(`common:roles.${role}`), municipality: place ?? tr.plain('common:municipality_unknown') }), [
+        languageChoices(ctx, deps.i18n, (l) => `lang:set:${l}`),
       ]),
     ];
   };

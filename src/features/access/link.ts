@@ -3,8 +3,7 @@ import type { Ctx } from '../../core/context.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import { type FlowDef, flowChoice } from '../../core/flows.ts';
 import type { ActionDef, CommandDef } from '../../core/router.ts';
-import { formatInstant } from '../../core/time.ts';
-import { type Choice, isLanguage, type Platform, PLATFORMS, type Reply, text } from '../../core/types.ts';
+import { type Choice, isUiLanguage, type Platform, PLATFORMS, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import type { AuditLog } from './audit.ts';
 import { formatCode, type GuessLimiter, hashCode, LINK_CODE_LENGTH, LINK_CODE_TTL_MS, newCode, normalizeCode } from './codes.ts';
@@ -94,7 +93,7 @@ export function linkPart({ deps, audit, guesses }: LinkDeps): { commands: Comman
   /** The checks before anything changes; undefined when the link may go ahead (after a confirmation, if asked). */
   const refusal = async (ctx: Ctx, found: Found): Promise<Reply[] | undefined> => {
     const { tr } = ctx;
-    if (found.kind === 'blocked') return [text(tr.t('access:codes.blocked', { time: formatInstant(found.until, tr.lng) }))];
+    if (found.kind === 'blocked') return [text(tr.t('access:codes.blocked', { time: found.until }))];
     if (found.kind === 'self') return [text(tr.t('access:link.same'))];
     if (found.kind === 'invalid') return invalid(ctx);
     const mine = await platformsOf(ctx.person.id);
@@ -142,7 +141,7 @@ export function linkPart({ deps, audit, guesses }: LinkDeps): { commands: Comman
       return { role, language };
     });
     if (!merged) return invalid(ctx);
-    if (isLanguage(merged.language)) ctx.useLanguage(merged.language);
+    if (isUiLanguage(merged.language)) ctx.useLanguage(merged.language);
     await refreshMenus(deps, ctx.person.id);
     const platforms = await platformsOf(ctx.person.id);
     const effective = (await deps.people.effectiveRole(ctx.person.id)) ?? merged.role;
@@ -150,7 +149,7 @@ export function linkPart({ deps, audit, guesses }: LinkDeps): { commands: Comman
     const done = ctx.tr.t('access:link.done', {
       platforms: platforms.map((p) => ctx.tr.plain(`access:platforms.${p}`)).join(', '),
       role: ctx.tr.plain(`common:roles.${effective}`),
-      language: ctx.tr.plain(`common:languages.${ctx.tr.lng}`),
+      language: ctx.tr.plain(`common:languages.${ctx.tr.ui}`),
     });
     return [text(join([done, '' as Markup, ctx.tr.t('access:link.choose_platform')]), platformButtons(ctx, platforms))];
   };

@@ -2,7 +2,6 @@ import { admins, type Role, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import type { ActionDef, CommandDef } from '../../core/router.ts';
-import { formatInstant } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { FeatureDeps } from '../deps.ts';
@@ -33,7 +32,8 @@ export function accountsLabel(p: PersonView): string {
  */
 export function rolesPart({ deps, audit }: RolesDeps): { commands: CommandDef[]; actions: ActionDef[]; onRoleRequested: (ctx: Ctx, role: Role, municipality: string | null) => Promise<void> } {
   const db = deps.db;
-  const munName = (tr: Translator, id: string | null) => deps.municipalities.get(id)?.name ?? tr.plain('common:unknown');
+  /** A member's municipality for a message: its name in every case, or words saying it is not known. */
+  const munName = (tr: Translator, id: string | null, unknown = 'common:municipality_unknown') => deps.municipalities.get(id)?.place ?? tr.plain(unknown);
   const roleName = (tr: Translator, role: Role) => tr.plain(`common:roles.${role}`);
 
   const requestButtons = (tr: Translator, personId: string, role: Role): Choice[][] => [
@@ -43,13 +43,13 @@ export function rolesPart({ deps, audit }: RolesDeps): { commands: CommandDef[];
     ],
   ];
 
-  const requestText = (tr: Translator, p: PersonView, role: Role, since?: string): Markup =>
+  const requestText = (tr: Translator, p: PersonView, role: Role, since: string): Markup =>
     tr.t('access:roles.request_line', {
       name: p.name,
       accounts: accountsLabel(p),
       role: roleName(tr, role),
       municipality: munName(tr, p.municipality),
-      date: since ? formatInstant(new Date(since), tr.lng) : '—',
+      date: new Date(since),
     });
 
   /** Registration asked for a role: every coordinator and admin gets the request with Approve / Reject. */
@@ -137,15 +137,17 @@ export function rolesPart({ deps, audit }: RolesDeps): { commands: CommandDef[];
       .execute();
     const views = [...(await viewPeople(db, memberRows.map((r) => r.id))).values()];
     const f = filter.trim().toLocaleLowerCase().slice(0, 60);
+    // A municipality in any language or case it is written in ("Talsu", "Даугавпилс").
+    const places = new Set(f ? deps.municipalities.find(f).map((m) => m.id) : []);
     const matching = views
-      .filter((p) => !f || p.name.toLocaleLowerCase().includes(f) || p.accounts.some((a) => a.username?.toLocaleLowerCase().includes(f)) || munName(tr, p.municipality).toLocaleLowerCase().includes(f))
+      .filter((p) => !f || p.name.toLocaleLowerCase().includes(f) || p.accounts.some((a) => a.username?.toLocaleLowerCase().includes(f)) || (p.municipality !== null && places.has(p.municipality)))
       .sort((a, b) => rank(b.role) - rank(a.role) || a.name.localeCompare(b.name, 'lv'));
     if (!matching.length) {
       replies.push(text(tr.t('access:roles.no_members')));
       return replies;
     }
     const lines: Markup[] = [f ? tr.t('access:roles.members_filtered', { filter: f, count: matching.length }) : tr.t('access:roles.members_title', { count: matching.length })];
-    for (const p of matching.slice(0, MAX_MEMBERS_SHOWN)) lines.push(tr.t('access:roles.member_line', { name: p.name, role: roleName(tr, p.role), municipality: munName(tr, p.municipality) }));
+    for (const p of matching.slice(0, MAX_MEMBERS_SHOWN)) lines.push(tr.t('access:roles.member_line', { name: p.name, role: roleName(tr, p.role), municipality: munName(tr, p.municipality, 'common:no_municipality') }));
     if (matching.length > MAX_MEMBERS_SHOWN) lines.push(tr.t('access:roles.members_more', { count: matching.length - MAX_MEMBERS_SHOWN }));
     lines.push('' as Markup, tr.t('access:roles.open_member_hint'));
     const buttons: Choice[][] = [];

@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { z } from 'zod';
 import { ROLES, MEMBER_ROLES, type Role } from '../../core/access.ts';
-import { isLanguage, type Language, PLATFORMS, type Platform } from '../../core/types.ts';
+import { isUiLanguage, PLATFORMS, type Platform, type UiLanguage } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import type { AnnouncementKind } from './tables.ts';
@@ -24,7 +24,7 @@ export interface Recipient {
   personId: string | null;
   platform: Platform;
   chatId: string;
-  language: Language;
+  language: UiLanguage;
 }
 
 /** People going (or maybe going) to a visit; the visits feature provides it. */
@@ -180,7 +180,7 @@ async function resolvePage(db: Kysely<DB>, people: PageRow[], platform: Platform
     }
     const address = addresses.get(p.id);
     if (!address) continue;
-    recipients.push({ personId: p.id, ...address, language: isLanguage(p.language) ? p.language : 'lv' });
+    recipients.push({ personId: p.id, ...address, language: isUiLanguage(p.language) ? p.language : 'lv' });
   }
   return { recipients, skipped };
 }

@@ -2,12 +2,14 @@ import { staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type FlowInput, type Step } from '../../core/flows.ts';
 import { esc, type Markup } from '../../core/markup.ts';
-import { formatInstant, rigaToUtc } from '../../core/time.ts';
+import { rigaToUtc } from '../../core/time.ts';
+import { formatMoment } from '../../i18n/dates.ts';
 import { type Choice, PLATFORMS, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { normalizeDate, VisitStore } from '../visits/visit-store.ts';
 import type { Audience } from './audience.ts';
 import { nextRuns, parseRecurrence } from './recurrence.ts';
+import { cronProblems, describeCron } from './schedule-words.ts';
 import { renderAnnouncement, type AnnouncementsService } from './service.ts';
 import { type Draft, parseAudience, parseSchedule, type Schedule } from './store.ts';
 import { ANNOUNCEMENT_KINDS, type AnnouncementKind } from './tables.ts';
@@ -90,7 +92,7 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
       [
         ...pairs(deps.municipalities.regions.map((r) => flowChoice(`${s.region === r.id ? '• ' : ''}${r.name[ctx.tr.lng]}`, `region:${r.id}`))),
         ...(forMunicipalities && s.region
-          ? pairs(deps.municipalities.inRegion(s.region).map((m) => flowChoice(`${(s.picked ?? []).includes(m.id) ? '✓ ' : ''}${m.name}`, `mun:${m.id}`)))
+          ? pairs(deps.municipalities.inRegion(s.region).map((m) => flowChoice(`${(s.picked ?? []).includes(m.id) ? '✓ ' : ''}${m.place.in(ctx.tr.ui)}`, `mun:${m.id}`)))
           : []),
         ...(forMunicipalities ? [[flowChoice(ctx.tr.plain('announcements:compose.done_count', { count: (s.picked ?? []).length }), 'done')]] : []),
       ],
@@ -140,10 +142,10 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
         what = t.roles.map((r) => ctx.tr.plain(`common:roles.${r}`)).join(', ');
         break;
       case 'municipalities':
-        what = t.ids.map((id) => deps.municipalities.get(id)?.name ?? id).join(', ');
+        what = t.ids.map((id) => deps.municipalities.get(id)?.place.in(ctx.tr.ui) ?? id).join(', ');
         break;
       case 'region':
-        what = deps.municipalities.regionName(t.id, ctx.tr.lng);
+        what = deps.municipalities.region(t.id)?.place.in(ctx.tr.ui) ?? t.id;
         break;
       case 'visit':
         what = `${ctx.tr.plain('announcements:audience.visit')}: ${t.visitId}`;
@@ -155,14 +157,20 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
     return a.platform ? `${what} (${a.platform === 'telegram' ? 'Telegram' : 'Discord'})` : what;
   };
 
+  /** When it goes out, in the reader's words: a recurring rule is described, never echoed as it was typed. */
   const describeTime = (ctx: Ctx, s: Schedule): string => {
     switch (s.type) {
       case 'now':
         return ctx.tr.plain('announcements:compose.time_now');
       case 'at':
-        return formatInstant(new Date(s.at), ctx.tr.lng);
+        return formatMoment(new Date(s.at), ctx.tr.ui);
       case 'recurring':
-        return `${s.label} — ${ctx.tr.plain('announcements:compose.next_runs')}: ${nextRuns(s.cron, ctx.now, 3).map((d) => formatInstant(d, ctx.tr.lng)).join('; ')}`;
+        return ctx.tr.plain('announcements:compose.when_recurring', {
+          rule: describeCron(s.cron, ctx.tr),
+          runs: nextRuns(s.cron, ctx.now, 3)
+            .map((d) => formatMoment(d, ctx.tr.ui, 'list'))
+            .join('; '),
+        });
     }
   };
 
@@ -340,14 +348,14 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
           at = undefined;
         }
         if (!at) return reask(ctx, s, ctx.tr.t('announcements:compose.bad_time'));
-        if (at.getTime() <= ctx.now.getTime()) return reask(ctx, s, ctx.tr.t('announcements:compose.time_past', { time: formatInstant(at, ctx.tr.lng) }));
+        if (at.getTime() <= ctx.now.getTime()) return reask(ctx, s, ctx.tr.t('announcements:compose.time_past', { time: at }));
         return after(ctx, { ...s, draft: { ...s.draft, schedule: { type: 'at', at: at.toISOString() } } }, askFile);
       }
       case 'time_recurring': {
         if (i.type !== 'text') return reask(ctx, s, ctx.tr.t('announcements:compose.bad_recurring'));
         const r = parseRecurrence(i.text);
         if (!r.ok) {
-          return reask(ctx, s, r.reason === 'cron' ? ctx.tr.t('announcements:compose.bad_cron', { detail: r.detail ?? '' }) : ctx.tr.t('announcements:compose.bad_recurring'));
+          return reask(ctx, s, r.reason === 'cron' ? ctx.tr.t('announcements:compose.bad_cron', { problems: cronProblems(r.problems, ctx.tr) }) : ctx.tr.t('announcements:compose.bad_recurring'));
         }
         if (nextRuns(r.cron, ctx.now, 1).length === 0) return reask(ctx, s, ctx.tr.t('announcements:compose.never_runs'));
         return after(ctx, { ...s, draft: { ...s.draft, schedule: { type: 'recurring', cron: r.cron, label: i.text.trim().slice(0, 80) } } }, askFile);
@@ -410,7 +418,7 @@ export function composeFlow(deps: FeatureDeps, service: AnnouncementsService): F
         if (v) {
           const body = ctx.tr.t('announcements:compose.visit_text', {
             title: v.title,
-            dates: v.starts_on === v.ends_on ? v.starts_on : `${v.starts_on} – ${v.ends_on}`,
+            dates: { from: v.starts_on, until: v.ends_on },
             place: v.place,
             ref: v.starts_on,
           });

@@ -4,8 +4,8 @@ import type { Ctx } from '../../core/context.ts';
 import type { Markup } from '../../core/markup.ts';
 import { sql } from 'kysely';
 import type { Feature, PersonalData } from '../../core/router.ts';
-import { formatInstant } from '../../core/time.ts';
-import { type Choice, type Reply, text } from '../../core/types.ts';
+import { fold, stems } from '../../core/text-match.ts';
+import { type Choice, type Reply, text, UI_LANGUAGES } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { composeFlow } from './compose-flow.ts';
 import { type AnnouncementsOptions, AnnouncementsService, headline } from './service.ts';
@@ -60,10 +60,27 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
     }
   };
 
+  /**
+   * A kind as people type it after /unsubscribe or /subscribe: its id, or its name in any language the bot speaks,
+   * in any form ("visit", "Vizīte", "vizītes", "Визит", "визиты"), or the word for all of them ("visi", "все").
+   */
   const parseKind = (arg: string): AnnouncementKind | 'all' | undefined => {
-    const a = arg.trim().toLowerCase();
-    if (!a || a === 'all') return 'all';
-    return (ANNOUNCEMENT_KINDS as readonly string[]).includes(a) ? (a as AnnouncementKind) : undefined;
+    const typed = stems(arg).join(' ');
+    if (!typed || typed === 'all') return 'all';
+    const id = ANNOUNCEMENT_KINDS.find((k) => k === fold(arg));
+    if (id) return id;
+    // Stems are crude ("termiņš" → "termi", "termiņi" → "termin"), so one may begin the other.
+    const same = (word: string) => {
+      const w = stems(word).join(' ');
+      return w === typed || (Math.min(w.length, typed.length) >= 4 && (w.startsWith(typed) || typed.startsWith(w)));
+    };
+    for (const lng of UI_LANGUAGES) {
+      const tr = deps.i18n.translator(lng);
+      if (tr.plain('announcements:subs.all_words').split(',').some(same)) return 'all';
+      const kind = ANNOUNCEMENT_KINDS.find((k) => same(tr.plain(`announcements:kinds.${k}`)));
+      if (kind) return kind;
+    }
+    return undefined;
   };
 
   const listView = async (ctx: Ctx): Promise<Reply[]> => {
@@ -93,7 +110,7 @@ export function announcementsFeature(deps: FeatureDeps, options: AnnouncementsOp
           ctx.tr.t('announcements:list.scheduled_item', {
             title: headline(a.text),
             kind: ctx.tr.plain(`announcements:kinds.${a.kind}`),
-            time: a.next_run_at ? formatInstant(new Date(a.next_run_at), ctx.tr.lng) : '—',
+            time: a.next_run_at ? new Date(a.next_run_at) : '—',
           }),
           [[{ label: ctx.tr.plain('announcements:list.edit'), action: `ann:edit:${a.id}` }, { label: ctx.tr.plain('announcements:list.cancel'), action: `ann:cancel:${a.id}` }]],
         ),

@@ -19,7 +19,22 @@ const WEEKDAYS = new Map(WEEKDAY_WORDS.flatMap(([words, cron]) => words.map((w) 
 const EVERY = new RegExp(`^(${['every', 'each', 'katru', 'katra', 'katrā', 'каждый', 'каждую', 'каждое', 'каждые', 'по'].map(fold).join('|')})\\s+`);
 const AT = new RegExp(`\\s+(${['at', 'plkst', 'в'].map(fold).join('|')})\\s+`);
 
-export type Recurrence = { ok: true; cron: string } | { ok: false; reason: 'format' | 'cron'; detail?: string };
+export const CRON_FIELDS = ['minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const;
+export type CronField = (typeof CRON_FIELDS)[number];
+
+/**
+ * What is wrong with a cron expression, as data rather than node-cron's English sentence, so each reader is told
+ * in their language: a field's value out of its range, or a day the month never has (31 April).
+ */
+export interface CronProblem {
+  field: CronField;
+  value: string;
+  kind: 'range' | 'impossible';
+}
+
+export type Recurrence = { ok: true; cron: string } | { ok: false; reason: 'format' } | { ok: false; reason: 'cron'; problems: CronProblem[] };
+
+const isCronField = (f: unknown): f is CronField => typeof f === 'string' && (CRON_FIELDS as readonly string[]).includes(f);
 
 /**
  * "every Monday 09:00", "katru pirmdienu 9:00", "каждый понедельник 09:00", "every weekday 08:30" or a five-field
@@ -30,7 +45,16 @@ export function parseRecurrence(input: string): Recurrence {
   const fields = raw.split(/\s+/);
   if (fields.length === 5 && /^[\d*/,\-A-Za-z#L?]+$/.test(fields.join(''))) {
     const v = validateDetailed(raw);
-    if (!v.valid) return { ok: false, reason: 'cron', detail: v.errors.map((e) => e.message).join('; ') };
+    if (!v.valid) {
+      const problems = v.errors.map(
+        (e, i): CronProblem => ({
+          field: isCronField(e.field) ? e.field : CRON_FIELDS[Math.min(i, 4)]!,
+          value: String(e.value ?? ''),
+          kind: /impossible/.test(e.message) ? 'impossible' : 'range',
+        }),
+      );
+      return { ok: false, reason: 'cron', problems };
+    }
     return { ok: true, cron: raw };
   }
   const text = fold(raw).replace(AT, ' ');

@@ -1,7 +1,7 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { type Markup, esc, markup } from '../../core/markup.ts';
-import { formatInstant, ZONE } from '../../core/time.ts';
-import { type Address, type Language, type Reply, text } from '../../core/types.ts';
+import { ZONE } from '../../core/time.ts';
+import { type Address, type Reply, text, type UiLanguage } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { type Audience, prepareAudience, resolveAudience, type VisitAttendees } from './audience.ts';
 import { OutboxStore, type OutboxRow, type RunCounts } from './outbox.ts';
@@ -192,7 +192,7 @@ export class AnnouncementsService {
     const tr = this.deps.i18n.translator(a.report_language);
     const msg = tr.t('announcements:report.missed', {
       title: headline(a.text),
-      time: formatInstant(scheduledFor, a.report_language),
+      time: scheduledFor,
       hours: Math.round(this.deps.config.announceGraceMs / 3_600_000),
     });
     await this.deps.notices.toChat(this.reportAddress(a), [text(msg)], 'announcement_report');
@@ -302,7 +302,7 @@ export class AnnouncementsService {
   }
 }
 
-export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<AnnouncementRow, 'kind' | 'text' | 'file_name' | 'file_mime' | 'file_data'>, lng: Language, personal: boolean): Reply[] {
+export function renderAnnouncement(deps: Pick<FeatureDeps, 'i18n'>, a: Pick<AnnouncementRow, 'kind' | 'text' | 'file_name' | 'file_mime' | 'file_data'>, lng: UiLanguage, personal: boolean): Reply[] {
   const tr = deps.i18n.translator(lng);
   const parts: Markup[] = [tr.t('announcements:message.header', { kind: tr.plain(`announcements:kinds.${a.kind}`) }), a.text as Markup];
   if (personal) parts.push(tr.t('announcements:message.footer'));

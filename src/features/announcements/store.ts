@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Markup } from '../../core/markup.ts';
-import type { Address, Language } from '../../core/types.ts';
+import type { Address, UiLanguage } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import { Audience } from './audience.ts';
 import { nextRun } from './recurrence.ts';
@@ -64,7 +64,7 @@ function draftColumns(draft: Draft, first: Date | undefined) {
 export class AnnouncementStore {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(draft: Draft, by: { personId: string; report: Address; language: Language }, now: Date): Promise<AnnouncementRow> {
+  async create(draft: Draft, by: { personId: string; report: Address; language: UiLanguage }, now: Date): Promise<AnnouncementRow> {
     const first = firstRun(draft.schedule, now);
     const row = {
       id: randomUUID(),

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Language, Platform } from '../../core/types.ts';
+import type { Platform, UiLanguage } from '../../core/types.ts';
 
 export const ANNOUNCEMENT_KINDS = ['visit', 'meeting', 'programme', 'deadline', 'input', 'general'] as const;
 export type AnnouncementKind = (typeof ANNOUNCEMENT_KINDS)[number];
@@ -35,7 +35,7 @@ export interface AnnouncementsTable {
   /** Where progress and the final report go: the coordinator's chat. */
   report_platform: Platform;
   report_chat_id: string;
-  report_language: Language;
+  report_language: UiLanguage;
   created_at: string;
   updated_at: string;
 }
@@ -61,7 +61,7 @@ export interface OutboxTable {
   person_id: string | null;
   platform: Platform;
   chat_id: string;
-  language: Language;
+  language: UiLanguage;
   status: OutboxStatus;
   attempts: Generated<number>;
   next_attempt_at: string;

@@ -7,7 +7,7 @@ import { addDays, rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import { parseDate, splitReplies } from '../programmes/eligibility-flow.ts';
 import { problemLines } from '../programmes/problems-view.ts';
-import { date, loc } from '../programmes/render.ts';
+import { listDate, loc } from '../programmes/render.ts';
 import { programmeSources } from '../programmes/sources.ts';
 import type { VersionChange } from '../programmes/tables.ts';
 import { checkedToday, closedOn, withEndDate } from './edits.ts';
@@ -173,17 +173,17 @@ export function changeFlow(service: CatalogueService): FlowDef<ChangeState> {
     const rows: Choice[][] = [];
     let ask: Markup;
     if (m.kind === 'end_date') {
-      ask = tr.t(p.valid.until ? 'catalogue:edit.end_date_now' : 'catalogue:edit.end_date_none', { name, date: p.valid.until ? date(p.valid.until, tr) : '' });
+      ask = tr.t(p.valid.until ? 'catalogue:edit.end_date_now' : 'catalogue:edit.end_date_none', { name, date: p.valid.until ?? '' });
       const endOfYear = `${day.slice(0, 4)}-12-31`;
       const nextYear = `${Number(day.slice(0, 4)) + 1}-12-31`;
-      rows.push([flowChoice(date(endOfYear, tr), `d:${endOfYear}`), flowChoice(date(nextYear, tr), `d:${nextYear}`)]);
+      rows.push([flowChoice(listDate(endOfYear, tr), `d:${endOfYear}`), flowChoice(listDate(nextYear, tr), `d:${nextYear}`)]);
       if (p.valid.until) rows.push([flowChoice(tr.plain('catalogue:edit.no_end'), 'none')]);
     } else if (m.kind === 'close') {
       ask = tr.t('catalogue:edit.close_ask', { name });
       const yesterday = addDays(day, -1);
       rows.push([
-        flowChoice(tr.plain('catalogue:edit.yesterday', { date: date(yesterday, tr) }), `d:${yesterday}`),
-        flowChoice(tr.plain('catalogue:edit.today', { date: date(day, tr) }), `d:${day}`),
+        flowChoice(tr.plain('catalogue:edit.yesterday', { date: yesterday }), `d:${yesterday}`),
+        flowChoice(tr.plain('catalogue:edit.today', { date: day }), `d:${day}`),
       ]);
     } else {
       ask = tr.t('catalogue:edit.checked_ask', { name });
@@ -212,7 +212,7 @@ export function changeFlow(service: CatalogueService): FlowDef<ChangeState> {
     if (raw === undefined) return { bad: tr.t('catalogue:edit.use_buttons') };
     const day = parseDate(raw);
     if (!day) return { bad: tr.t('catalogue:edit.date_bad', { typed: raw.slice(0, 40) }) };
-    if (p.valid.from && day < p.valid.from) return { bad: tr.t('catalogue:edit.before_start', { date: date(p.valid.from, tr) }) };
+    if (p.valid.from && day < p.valid.from) return { bad: tr.t('catalogue:edit.before_start', { date: p.valid.from }) };
     if (m.kind === 'close') {
       if (day > today(ctx)) return { bad: tr.t('catalogue:edit.close_future') };
       return { text: closedOn(p.text, day) };

@@ -2,7 +2,8 @@ import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { LeafNode, Programme } from '../programmes/catalogue.ts';
 import { paramsOn } from '../programmes/engine.ts';
-import { date, funderBadge, loc, paramText } from '../programmes/render.ts';
+import { formatDay } from '../../i18n/dates.ts';
+import { datedWhen, funderBadge, loc, paramText } from '../programmes/render.ts';
 import { sourceTitle } from '../programmes/sources.ts';
 import type { ProgrammeDiff } from './diff.ts';
 import type { AnswerChange, DraftProgramme, DraftReport } from './draft.ts';
@@ -24,7 +25,7 @@ function excerpt(s: string): string {
 }
 
 function dayOr(d: string | undefined, tr: Translator): string {
-  return d ? date(d, tr) : tr.plain('catalogue:preview.none');
+  return d ? formatDay(d, tr.ui) : tr.plain('catalogue:preview.none');
 }
 
 function status(s: string | undefined, tr: Translator): string {
@@ -87,13 +88,7 @@ function datedValues(p: Programme, name: string, tr: Translator): string {
   if (!list?.length) return tr.plain('catalogue:preview.none');
   return list
     .map((d) => {
-      const when = d.from && d.until
-        ? tr.plain('programmes:details.between', { from: date(d.from, tr), until: date(d.until, tr) })
-        : d.from
-          ? tr.plain('programmes:details.from', { from: date(d.from, tr) })
-          : d.until
-            ? tr.plain('programmes:details.until', { until: date(d.until, tr) })
-            : '';
+      const when = datedWhen(d, tr);
       return `${paramText(p, name, d.value, tr.lng)}${when ? ` ${when}` : ''}`;
     })
     .join(', ');
@@ -104,13 +99,13 @@ function programmeBlock(d: DraftProgramme, ctx: PreviewContext): Markup {
   const p = d.programme;
   const name = markup`<b>${esc(loc(p.name, tr.lng))}</b> (${esc(p.id)})`;
   if (d.kind === 'new' || !d.before || !d.diff) {
-    const window = tr.t('catalogue:preview.window', { from: dayOr(p.valid.from, tr), until: dayOr(p.valid.until, tr) });
+    const window = tr.t('catalogue:preview.window', { from: p.valid.from ?? tr.plain('catalogue:preview.none'), until: p.valid.until ?? tr.plain('catalogue:preview.none') });
     return join([
       markup`${name}: ${tr.t('catalogue:preview.new')}`,
       markup`💶 ${esc(funderBadge(p, tr))} · ${esc(loc(p.operator, tr.lng))}`,
       window,
       tr.t('catalogue:preview.new_conditions', { count: countLeaves(p) }),
-      tr.t('catalogue:preview.checked', { date: date(p.checked, tr) }),
+      tr.t('catalogue:preview.checked', { date: p.checked }),
     ]);
   }
   const from = ctx.versionOf(p.id);

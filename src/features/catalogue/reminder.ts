@@ -8,7 +8,8 @@ import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { CatalogueStore, Programme } from '../programmes/catalogue.ts';
-import { date, inListOrder, isStale, loc } from '../programmes/render.ts';
+import { inListOrder, isStale, loc } from '../programmes/render.ts';
+import { Ticker } from '../../core/ticker.ts';
 
 /** The reminder goes out on the first check at or after this Riga time in a month: working hours. */
 export const REMINDER_FROM = '09:00';
@@ -35,28 +36,18 @@ export interface ReminderDeps {
  * programme that turns stale later that month is still reported.
  */
 export class CatalogueReminder {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly deps: ReminderDeps) {}
-
-  start(): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.running) return;
-      this.running = this.tick()
-        .catch((err) => this.deps.log.error({ err }, 'catalogue reminder failed'))
-        .finally(() => (this.running = undefined));
-    };
-    run();
-    this.timer = setInterval(run, REMINDER_TICK_MS);
-    this.timer.unref();
+  constructor(private readonly deps: ReminderDeps) {
+    this.ticker = new Ticker(REMINDER_TICK_MS, () => this.tick(), deps.log, 'catalogue reminder');
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.ticker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** Sends this month's reminder if it is due and not sent yet; returns what it did (tests pass `now`). */
@@ -86,7 +77,7 @@ export class CatalogueReminder {
   private message(tr: Translator, list: Programme[], months: number): Reply {
     const stale = inListOrder(list, tr.lng);
     const lines: Markup[] = [tr.t('catalogue:reminder.title', { count: stale.length, months })];
-    for (const p of stale) lines.push(tr.t('catalogue:reminder.line', { name: loc(p.name, tr.lng), date: date(p.checked, tr) }));
+    for (const p of stale) lines.push(tr.t('catalogue:reminder.line', { name: loc(p.name, tr.lng), date: p.checked }));
     lines.push('' as Markup, tr.t('catalogue:reminder.how'));
     const rows: Choice[][] = [];
     const shown = stale.slice(0, MAX_BUTTONS);

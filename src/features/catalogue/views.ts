@@ -2,22 +2,22 @@ import type { Kysely } from 'kysely';
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { commandAction } from '../../core/router.ts';
-import { rigaDate, rigaTime } from '../../core/time.ts';
+import { formatMoment } from '../../i18n/dates.ts';
 import type { Choice } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Translator } from '../../i18n/index.ts';
 import { viewPeople } from '../access/people-view.ts';
 import type { Programme } from '../programmes/catalogue.ts';
-import { checkedLine, date, type Freshness, isStale, listOrder, loc } from '../programmes/render.ts';
+import { checkedLine, type Freshness, isStale, listOrder, loc } from '../programmes/render.ts';
 import type { VersionRow } from '../programmes/versions.ts';
 import type { CatalogueService } from './service.ts';
 
 /** How many earlier versions a history offers to restore (the newest first). */
 export const RESTORABLE = 6;
 
+/** When a version was published, in the list style of the reader's language ("01.12.2026 09.30"). */
 export function when(at: string, tr: Translator): string {
-  const d = new Date(at);
-  return `${date(rigaDate(d), tr)} ${rigaTime(d)}`;
+  return formatMoment(new Date(at), tr.ui, 'list');
 }
 
 /** "Anna (coordinator)", or "a coordinator (erased)" once they erased their data. */
@@ -37,7 +37,7 @@ function changeText(row: VersionRow, tr: Translator): string {
 }
 
 function windowLine(p: Programme, tr: Translator): Markup {
-  return tr.t('catalogue:preview.window', { from: p.valid.from ? date(p.valid.from, tr) : tr.plain('catalogue:preview.none'), until: p.valid.until ? date(p.valid.until, tr) : tr.plain('catalogue:preview.none') });
+  return tr.t('catalogue:preview.window', { from: p.valid.from ?? tr.plain('catalogue:preview.none'), until: p.valid.until ?? tr.plain('catalogue:preview.none') });
 }
 
 /** `/catalogue`: every programme with its version and the day it was checked, stale ones marked; a button for each. */
@@ -47,10 +47,10 @@ export function catalogueList(ctx: Ctx, service: CatalogueService, fresh: Freshn
   const lines = list.map((p) => {
     const v = service.store.versionOf(p.id)?.version ?? 1;
     const stale = isStale(p, fresh) ? markup` · ${tr.t('programmes:list.stale')}` : markup``;
-    return markup`• <b>${esc(loc(p.name, tr.lng))}</b> · v${v} · ${tr.t('catalogue:list.checked', { date: date(p.checked, tr) })}${stale}`;
+    return markup`• <b>${esc(loc(p.name, tr.lng))}</b> · v${v} · ${tr.t('catalogue:list.checked', { date: p.checked })}${stale}`;
   });
   const staleCount = list.filter((p) => isStale(p, fresh)).length;
-  const paras: Markup[] = [tr.t('catalogue:list.title', { count: list.length, date: date(fresh.today, tr) }), join(lines)];
+  const paras: Markup[] = [tr.t('catalogue:list.title', { count: list.length, date: fresh.today }), join(lines)];
   if (staleCount) paras.push(tr.t('catalogue:list.stale_count', { count: staleCount, months: fresh.staleMonths }));
   if (service.store.startErrors.length) paras.push(tr.t('programmes:reload.start_errors', { count: service.store.startErrors.length }));
   paras.push(tr.t('catalogue:list.hint'));

@@ -1,4 +1,3 @@
-import { formatDate } from '../../core/time.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import type { VisitStore } from '../visits/visit-store.ts';
@@ -15,7 +14,7 @@ export interface IdeasServices {
 
 /** "Online meeting, 27 May 2021": how a visit is named in messages, files and the chart (plain text). */
 export function visitLabel(tr: Translator, visit: { title: string; starts_on: string }): string {
-  return tr.plain('ideas:visit.label', { title: visit.title, date: formatDate(visit.starts_on, tr.lng) });
+  return tr.plain('ideas:visit.label', { title: visit.title, date: visit.starts_on });
 }
 
 /** Cuts plain text to `max` characters with an ellipsis (form titles, button labels). */

@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely';
 import { commandAction, type CommandDef, type Feature, type PersonalData } from '../../core/router.ts';
 import type { DB } from '../../db/schema.ts';
 import { sweepTempFiles } from '../../core/files.ts';
-import { formatInstant } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { type Visit, VisitStore } from '../visits/visit-store.ts';
@@ -132,7 +131,7 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
         if (collection?.status === 'open') return ctx.startFlow(FLOW_NAME, visit.id);
         if (collection?.status === 'closed') {
           const mine = await store.currentList(visit.id, ctx.person.id);
-          const closed = tr.t('ideas:collect.closed', { visit: label, date: formatInstant(new Date(collection.closed_at ?? collection.opened_at), tr.lng) });
+          const closed = tr.t('ideas:collect.closed', { visit: label, date: new Date(collection.closed_at ?? collection.opened_at) });
           if (!mine) return [text(closed)];
           const lines = mine.ideas.map((i, k) => `${k + 1}. ${i.text}`);
           return [text(join([closed, tr.t('ideas:collect.yours', { version: mine.version }), esc(lines.join('\n'))], '\n\n'))];
@@ -195,7 +194,7 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
         ];
         if (r === 'already_open') {
           const c = await store.collection(visit.id);
-          return [text(tr.t('ideas:open.already', { visit: label, date: formatInstant(new Date(c!.opened_at), tr.lng) }), buttons)];
+          return [text(tr.t('ideas:open.already', { visit: label, date: new Date(c!.opened_at) }), buttons)];
         }
         return [text(tr.t(r === 'reopened' ? 'ideas:open.reopened' : 'ideas:open.done', { visit: label }), buttons)];
       }),
@@ -221,7 +220,7 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
         const msg: Markup =
           r === 'closed'
             ? tr.t('ideas:close.done', { visit: label, count: lists })
-            : tr.t('ideas:close.already', { visit: label, date: formatInstant(new Date(c?.closed_at ?? ctx.now), tr.lng), count: lists });
+            : tr.t('ideas:close.already', { visit: label, date: new Date(c?.closed_at ?? ctx.now), count: lists });
         return [text(msg, buttons)];
       }),
     },

@@ -1,5 +1,4 @@
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
-import { formatInstant } from '../../core/time.ts';
 import type { Language } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { Municipalities } from '../people/municipalities.ts';
@@ -68,7 +67,7 @@ export interface SummaryView {
 
 export function municipalityName(municipalities: Municipalities, id: string | null, tr: Translator): string {
   if (!id) return tr.plain('ideas:report.no_municipality');
-  return municipalities.get(id)?.name ?? id;
+  return municipalities.get(id)?.place.in(tr.ui) ?? id;
 }
 
 /** "12 lists from 8 municipalities · 60 ideas", plain. */
@@ -89,8 +88,8 @@ export function summaryText(view: SummaryView, s: IdeasSummary): Markup {
   if (view.collection) {
     lines.push(
       view.collection.status === 'open'
-        ? tr.t('ideas:report.status_open', { date: formatInstant(new Date(view.collection.opened_at), lng) })
-        : tr.t('ideas:report.status_closed', { date: formatInstant(new Date(view.collection.closed_at ?? view.collection.opened_at), lng) }),
+        ? tr.t('ideas:report.status_open', { date: new Date(view.collection.opened_at) })
+        : tr.t('ideas:report.status_closed', { date: new Date(view.collection.closed_at ?? view.collection.opened_at) }),
     );
   }
   lines.push(esc(countsLine(tr, s)));
@@ -101,7 +100,8 @@ export function summaryText(view: SummaryView, s: IdeasSummary): Markup {
     else lines.push(markup`${t.count} · ${esc(themes.name(t.id, lng))}`);
   }
   if (s.untagged > 0) lines.push(tr.t('ideas:report.untagged', { count: s.untagged }));
-  if (zero.length) lines.push(tr.t('ideas:report.zero', { names: zero.join(', ') }));
+  // Theme names have commas of their own ("Motivācija, atbalsts"): a list of them is split by semicolons.
+  if (zero.length) lines.push(tr.t('ideas:report.zero', { names: zero.join('; ') }));
   // Coordinators: most lists first, then by name; members: by name only.
   const collator = new Intl.Collator('lv');
   const names = s.municipalities

@@ -2,7 +2,6 @@ import { privateChat, roles } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type FlowInput, type Step } from '../../core/flows.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
-import { formatInstant } from '../../core/time.ts';
 import { type Choice, type Form, type Reply, text } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import { clip, type IdeasServices, visitLabel } from './common.ts';
@@ -172,7 +171,7 @@ export function ideasFlow(svc: IdeasServices): FlowDef<IdeasState> {
     delete state.mode;
     const head =
       st.base > 0 && !st.dirty
-        ? tr.t('ideas:preview.title_saved', { visit: label(ctx, st), version: st.base, date: st.at ? formatInstant(new Date(st.at), tr.lng) : '' })
+        ? tr.t('ideas:preview.title_saved', { visit: label(ctx, st), version: st.base, date: st.at ? new Date(st.at) : '' })
         : tr.t('ideas:preview.title', { visit: label(ctx, st) });
     const items = st.d.map((t, i) => {
       const tags = tagsOf(st, i);

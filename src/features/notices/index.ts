@@ -1,7 +1,6 @@
 import { staff } from '../../core/access.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import type { CommandDef, Feature } from '../../core/router.ts';
-import { formatInstant } from '../../core/time.ts';
 import { text } from '../../core/types.ts';
 import { viewPeople } from '../access/people-view.ts';
 import type { FeatureDeps } from '../deps.ts';
@@ -37,7 +36,7 @@ export function noticesFeature(deps: FeatureDeps): Feature {
           const status = r.status === 'failed' && r.error?.endsWith(EXPIRED) ? 'expired' : r.status;
           lines.push(
             tr.t('notices:undelivered.line', {
-              time: formatInstant(new Date(r.updated_at), tr.lng),
+              time: new Date(r.updated_at),
               what: tr.plain(`notices:kinds.${r.kind}`),
               who,
               platform: r.platform,

@@ -2,7 +2,8 @@ import { anyone, checkAll } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { esc, type Markup, join, markup } from '../../core/markup.ts';
 import type { Feature, Registry } from '../../core/router.ts';
-import { isLanguage, type Language, LANGUAGES, type Reply, text } from '../../core/types.ts';
+import { isUiLanguage, type Reply, text, type UiLanguage } from '../../core/types.ts';
+import { languageChoices, languageNamed, type LanguageOffer, localizedCommand, mayChoose } from './languages.ts';
 import type { Municipalities } from './municipalities.ts';
 import type { PeopleService } from './people-service.ts';
 import { type RegistrationDeps, registrationFlow } from './registration-flow.ts';
@@ -14,18 +15,24 @@ export interface PeopleFeatureDeps {
   onRoleRequested?: RegistrationDeps['onRoleRequested'];
   /** `/start ARG` (a Telegram deep link's payload, such as an invite code): replies, or undefined to start as usual. */
   onStart?: (ctx: Ctx, args: string) => Promise<Reply[] | undefined>;
+  /** Which languages the menus offer (Romani once enough of it is translated). */
+  languages: LanguageOffer;
 }
 
 /** Registration, help, language and the main menu: what every person meets first. */
 export function peopleFeature(deps: PeopleFeatureDeps): Feature {
   const { people, registry } = deps;
 
-  const languageButtons = (ctx: Ctx) => [LANGUAGES.map((l) => ({ label: ctx.tr.plain(`common:languages.${l}`), action: `lang:set:${l}` }))];
+  const languageButtons = (ctx: Ctx) => [languageChoices(ctx, deps.languages, (l) => `lang:set:${l}`)];
 
-  const setLanguage = async (ctx: Ctx, lng: Language): Promise<Reply[]> => {
+  const setLanguage = async (ctx: Ctx, lng: UiLanguage): Promise<Reply[]> => {
+    if (!mayChoose(ctx, deps.languages, lng)) {
+      const language = ctx.tr.plain(`common:languages.${lng}`);
+      return [text(ctx.tr.t('people:language.not_yet', { language, percent: deps.languages.coverage(lng).percent }), languageButtons(ctx))];
+    }
     await people.setLanguage(ctx.person.id, lng, ctx.now);
     ctx.useLanguage(lng);
-    return [text(ctx.tr.t('people:language.set'), ctx.menu())];
+    return [text(ctx.tr.t('people:language.set', { language: ctx.tr.plain(`common:language_names.${lng}`) }), ctx.menu())];
   };
 
   const help = (ctx: Ctx): Reply[] => {
@@ -73,7 +80,8 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
         arg: { name: 'language', description: 'people:commands.language_arg' },
         async handle(ctx, args) {
           const wanted = args.trim().toLowerCase();
-          if (isLanguage(wanted)) return setLanguage(ctx, wanted);
+          const lng = languageNamed(wanted);
+          if (lng) return setLanguage(ctx, lng);
           const intro = wanted ? ctx.tr.t('people:language.unknown', { typed: wanted.slice(0, 20) }) : ctx.tr.t('people:language.choose');
           return [text(intro, languageButtons(ctx))];
         },
@@ -93,10 +101,19 @@ export function peopleFeature(deps: PeopleFeatureDeps): Feature {
         id: 'lang:set',
         access: [anyone],
         async handle(ctx, [lng]) {
-          return isLanguage(lng) ? setLanguage(ctx, lng) : [text(ctx.tr.t('people:language.choose'), languageButtons(ctx))];
+          return isUiLanguage(lng) ? setLanguage(ctx, lng) : [text(ctx.tr.t('people:language.choose'), languageButtons(ctx))];
         },
       },
       { id: 'people:register', access: [anyone], handle: (ctx) => ctx.startFlow('register') },
+    ],
+    textHandlers: [
+      {
+        name: 'localized-commands',
+        async handle(ctx, typed) {
+          const cmd = localizedCommand(typed);
+          return cmd && registry.commands.has(cmd.name) ? ctx.runCommand(cmd.name, cmd.args) : undefined;
+        },
+      },
     ],
     menu: [{ label: 'people:menu.help', command: 'help', order: 90 }],
     personalData: people.personalData(),

@@ -4,7 +4,7 @@ import type { Role } from '../../core/access.ts';
 import type { PersonDirectory } from '../../core/bot.ts';
 import type { Person } from '../../core/context.ts';
 import type { PersonalData } from '../../core/router.ts';
-import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isLanguage, type Language, parseIdentityKey } from '../../core/types.ts';
+import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isUiLanguage, type Language, parseIdentityKey, type UiLanguage } from '../../core/types.ts';
 import { prepare } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 import type { PersonsTable } from './tables.ts';
@@ -126,14 +126,14 @@ export class PeopleService implements PersonDirectory {
       role: admin ? 'admin' : row.role,
       requestedRole: row.requested_role,
       municipality: row.municipality,
-      language: isLanguage(row.language) ? row.language : this.options.languageFromHint(hint),
-      languageChosen: isLanguage(row.language),
+      language: isUiLanguage(row.language) ? row.language : this.options.languageFromHint(hint),
+      languageChosen: isUiLanguage(row.language),
       registered: row.registered_at !== null,
       identityKey: key,
     };
   }
 
-  async setLanguage(personId: string, language: Language, now: Date): Promise<void> {
+  async setLanguage(personId: string, language: UiLanguage, now: Date): Promise<void> {
     await this.db.updateTable('persons').set({ language, updated_at: now.toISOString() }).where('id', '=', personId).execute();
   }
 
@@ -188,9 +188,9 @@ export class PeopleService implements PersonDirectory {
   }
 
   /** The person's language as stored; when they never chose one, their platform's hint (Latvian without one). */
-  async languageOf(personId: string): Promise<Language> {
+  async languageOf(personId: string): Promise<UiLanguage> {
     const row = await this.db.selectFrom('persons').select('language').where('id', '=', personId).executeTakeFirst();
-    if (isLanguage(row?.language)) return row.language;
+    if (isUiLanguage(row?.language)) return row.language;
     const hint = await this.db
       .selectFrom('identities')
       .select('language_hint')
@@ -252,7 +252,7 @@ export class PeopleService implements PersonDirectory {
   }
 
   /** Accounts on a platform whose role is above guest (for per-person command menus), admins included. */
-  async privilegedAccounts(platform: Platform): Promise<Array<{ id: string; role: Role; language: Language }>> {
+  async privilegedAccounts(platform: Platform): Promise<Array<{ id: string; role: Role; language: UiLanguage }>> {
     const rows = await this.db
       .selectFrom('identities')
       .innerJoin('persons', 'persons.id', 'identities.person_id')
@@ -263,7 +263,7 @@ export class PeopleService implements PersonDirectory {
     return rows.map((r) => ({
       id: r.key.slice(platform.length + 1),
       role: this.options.admins.has(r.key) ? 'admin' : r.role,
-      language: isLanguage(r.language) ? r.language : 'lv',
+      language: isUiLanguage(r.language) ? r.language : 'lv',
     }));
   }
 }

@@ -2,7 +2,8 @@ import type { Role } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type FlowInput, type Step } from '../../core/flows.ts';
 import type { Markup } from '../../core/markup.ts';
-import { type Choice, isLanguage, LANGUAGES, text } from '../../core/types.ts';
+import { type Choice, isUiLanguage, text } from '../../core/types.ts';
+import { languageChoices, type LanguageOffer, mayChoose } from './languages.ts';
 import type { Municipalities, Municipality } from './municipalities.ts';
 import type { PeopleService } from './people-service.ts';
 
@@ -21,6 +22,8 @@ export interface RegistrationDeps {
   municipalities: Municipalities;
   /** Tells coordinators about a new role request (the access feature supplies it). */
   onRoleRequested?: (ctx: Ctx, role: Role, municipality: string | null) => Promise<void>;
+  /** Which languages the menus offer (Romani once enough of it is translated). */
+  languages: LanguageOffer;
 }
 
 /** Roles that a coordinator or admin already approved: registration does not ask about them again. */
@@ -40,7 +43,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
   const askLanguage = (ctx: Ctx): Step<State> => ({
     replies: [
       text(ctx.tr.t('people:start.greeting'), [
-        LANGUAGES.map((l) => flowChoice(ctx.tr.plain(`common:languages.${l}`), `lang:${l}`)),
+        languageChoices(ctx, deps.languages, (l) => `lang:${l}`).map((c) => flowChoice(c.label, c.action)),
       ]),
     ],
     state: { step: 'language' },
@@ -67,7 +70,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
   };
 
   const askMunicipality = (ctx: Ctx, role: RoleAnswer | 'keep', region: string): Step<State> => {
-    const choices = pairs(municipalities.inRegion(region).map((m) => flowChoice(m.name, `mun:${m.id}`)));
+    const choices = pairs(municipalities.inRegion(region).map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
     choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')]);
     return {
       replies: [text(ctx.tr.t('people:start.choose_municipality', { region: municipalities.regionName(region, ctx.tr.lng) }), choices)],
@@ -79,9 +82,9 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
   const confirm = (ctx: Ctx, role: RoleAnswer | 'keep', municipality: string | null): Step<State> => {
     const roleName = role === 'keep' ? ctx.tr.plain(`common:roles.${ctx.person.role}`) : ctx.tr.plain(`common:roles.${role}`);
     const summary = ctx.tr.t('people:start.summary', {
-      language: ctx.tr.plain(`common:languages.${ctx.tr.lng}`),
+      language: ctx.tr.plain(`common:languages.${ctx.tr.ui}`),
       role: roleName,
-      municipality: municipalities.get(municipality)?.name ?? ctx.tr.plain('common:unknown'),
+      municipality: municipalities.get(municipality)?.place ?? ctx.tr.plain('common:municipality_unknown'),
     });
     const note = role === 'expert' || role === 'mediator' ? `\n\n${ctx.tr.t('people:start.approval_note')}` : '';
     return {
@@ -102,7 +105,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
     const found: Municipality[] = municipalities.find(typed);
     if (found.length === 1) return confirm(ctx, role, found[0]!.id);
     if (found.length > 1 && found.length <= 12) {
-      const choices = pairs(found.map((m) => flowChoice(m.name, `mun:${m.id}`)));
+      const choices = pairs(found.map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
       choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')]);
       return {
         replies: [text(ctx.tr.t('people:start.several_found', { typed: typed.slice(0, 60) }), choices)],
@@ -155,7 +158,7 @@ export function registrationFlow(deps: RegistrationDeps): FlowDef<State> {
       switch (state.step) {
         case 'language': {
           const lng = value?.startsWith('lang:') ? value.slice(5) : input.type === 'text' ? input.text.trim().toLowerCase() : '';
-          if (!isLanguage(lng)) return reask(ctx, state, ctx.tr.t('people:start.use_buttons'));
+          if (!isUiLanguage(lng) || !mayChoose(ctx, deps.languages, lng)) return reask(ctx, state, ctx.tr.t('people:start.use_buttons'));
           await people.setLanguage(ctx.person.id, lng, ctx.now);
           ctx.useLanguage(lng);
           return afterLanguage(ctx);

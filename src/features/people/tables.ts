@@ -1,4 +1,4 @@
-import type { Language, Platform } from '../../core/types.ts';
+import type { Platform, UiLanguage } from '../../core/types.ts';
 import type { Role } from '../../core/access.ts';
 
 export interface PersonsTable {
@@ -8,7 +8,7 @@ export interface PersonsTable {
   requested_role: Role | null;
   municipality: string | null;
   /** null until the person chooses; the platform's hint is used meanwhile. */
-  language: Language | null;
+  language: UiLanguage | null;
   registered_at: string | null;
   /** Where announcements reach a person with accounts on several platforms; null: the most recently used. */
   preferred_platform: Platform | null;

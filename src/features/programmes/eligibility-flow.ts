@@ -10,7 +10,7 @@ import type { CatalogueStore } from './catalogue.ts';
 import { evaluate } from './engine.ts';
 import { type FactDef, factDef, type FactName, type Facts, FactsSchema, isFactName, nextSchoolYearStart } from './facts.ts';
 import { plan } from './planner.ts';
-import { date, resultsMarkup } from './render.ts';
+import { resultsMarkup } from './render.ts';
 
 /**
  * `/eligibility`: a short questionnaire with buttons. It asks only what is still needed (the planner picks the
@@ -65,7 +65,7 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
     ];
     const last: Choice[] = [];
     if (state.history.length) last.push(flowChoice(tr(ctx).plain('common:buttons.back'), 'back'));
-    last.push(flowChoice(tr(ctx).plain('programmes:flow.date_button', { date: date(state.asOf, tr(ctx)) }), 'date'));
+    last.push(flowChoice(tr(ctx).plain('programmes:flow.date_button', { date: state.asOf }), 'date'));
     rows.push(last);
     return rows;
   };
@@ -154,17 +154,17 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
     const today = rigaDate(ctx.now);
     const nextYear = nextSchoolYearStart(today);
     const choices: Choice[][] = [
-      [flowChoice(t.plain('programmes:flow.date_today', { date: date(today, t) }), `d:${today}`)],
-      [flowChoice(t.plain('programmes:flow.date_next_year', { date: date(nextYear, t) }), `d:${nextYear}`)],
+      [flowChoice(t.plain('programmes:flow.date_today', { date: today }), `d:${today}`)],
+      [flowChoice(t.plain('programmes:flow.date_next_year', { date: nextYear }), `d:${nextYear}`)],
       [flowChoice(t.plain('common:buttons.back'), 'date_back')],
     ];
-    const body = join([...prefix, t.t('programmes:flow.date_prompt', { date: date(state.asOf, t) })], '\n\n');
+    const body = join([...prefix, t.t('programmes:flow.date_prompt', { date: state.asOf })], '\n\n');
     return { replies: [text(body, choices)], state: { ...state, choosingDate: true }, typing: true };
   };
 
   const setDate = (ctx: Ctx, state: QState, asOf: string): Step<QState> => {
     const updated = { ...state, asOf, choosingDate: false };
-    const note = tr(ctx).t('programmes:flow.date_set', { date: date(asOf, tr(ctx)) });
+    const note = tr(ctx).t('programmes:flow.date_set', { date: asOf });
     if (updated.asking) return ask(ctx, updated, updated.asking, [note]);
     return proceed(ctx, updated, [note]);
   };
@@ -235,7 +235,7 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
       const wanted = args.trim();
       const asOf = wanted ? parseDate(wanted) : rigaDate(ctx.now);
       const state: QState = { asOf: asOf ?? rigaDate(ctx.now), facts: {}, declined: [], history: [] };
-      const intro: Markup[] = [t.t('programmes:flow.intro', { date: date(state.asOf, t) })];
+      const intro: Markup[] = [t.t('programmes:flow.intro', { date: state.asOf })];
       if (wanted && !asOf) intro.push(t.t('programmes:flow.date_bad', { typed: wanted.slice(0, 40) }));
       return proceed(ctx, state, intro);
     },

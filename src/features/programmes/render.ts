@@ -1,9 +1,10 @@
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
-import { addDays, formatDate } from '../../core/time.ts';
+import { addDays } from '../../core/time.ts';
+import { formatDay } from '../../i18n/dates.ts';
 import type { Language } from '../../core/types.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { Catalogue, Localized, Programme, RuleNode, Source } from './catalogue.ts';
-import { evaluateLeaf, fillParams, LOOKAHEAD_DAYS, nextChange, paramsOn, type ProgrammeResult, type Why, whyFalse, whyUnknown } from './engine.ts';
+import { evaluateLeaf, fillParams, LOOKAHEAD_DAYS, nextChange, paramsOn, statusOf, type ProgrammeResult, type Why, whyFalse, whyUnknown } from './engine.ts';
 import { factDef, type Facts, FACTS, type FactValue } from './facts.ts';
 import { programmeSources, sourceTitle } from './sources.ts';
 
@@ -24,11 +25,11 @@ export function isStale(p: Programme, f: Freshness): boolean {
   return p.checked < limit;
 }
 
-/** "ℹ️ Checked on 01.12.2026", or a warning when that is longer ago than the configured months. */
+/** "ℹ️ Checked on 1 December 2026", or a warning when that is longer ago than the configured months. */
 export function checkedLine(p: Programme, f: Freshness, tr: Translator): Markup {
   return isStale(p, f)
-    ? tr.t('programmes:checked.stale', { date: date(p.checked, tr), count: f.staleMonths })
-    : tr.t('programmes:checked.on', { date: date(p.checked, tr) });
+    ? tr.t('programmes:checked.stale', { date: p.checked, count: f.staleMonths })
+    : tr.t('programmes:checked.on', { date: p.checked });
 }
 
 /** Texts of the catalogue in a language, with dated parameters filled in for the date. */
@@ -37,15 +38,11 @@ export function loc(l: Localized, lng: Language, params: Record<string, FactValu
 }
 
 /**
- * A date for people. Latvian uses the numeric form (31.12.2023): the long form changes its case with the sentence
- * ("līdz 2023. gada 31. decembrim", "beidzās 31. decembrī"), which one template cannot get right.
+ * A date in the list style of the reader's language ("01.12.2026", "1 Dec 2026"), for lines and buttons code
+ * builds itself. Texts with a date in them take the ISO date and decline it (`{{date, date(case: dat)}}`).
  */
-export function date(d: string, tr: Translator): string {
-  if (tr.lng === 'lv') {
-    const [y, m, day] = d.split('-');
-    return `${day}.${m}.${y}`;
-  }
-  return formatDate(d, tr.lng);
+export function listDate(d: string, tr: Translator): string {
+  return formatDay(d, tr.ui, 'list');
 }
 
 /** The operator's abbreviation (VISC, IKVD) when its name ends with one in brackets. */
@@ -74,6 +71,14 @@ export function funderBadge(p: Programme, tr: Translator): string {
 /** A source in words, for a phone screen: the document's title and publisher, never a file name. */
 export function sourceLine(s: Source | undefined, tr: Translator): string {
   return s ? sourceTitle(s, tr.lng) : '';
+}
+
+/** When a dated value holds, in words: "(from 1 September 2021)", "(until …)", "(from … until …)", or nothing. */
+export function datedWhen(d: { from?: string; until?: string }, tr: Translator): string {
+  if (d.from && d.until) return tr.plain('programmes:details.between', { from: d.from, until: d.until });
+  if (d.from) return tr.plain('programmes:details.from', { from: d.from });
+  if (d.until) return tr.plain('programmes:details.until', { until: d.until });
+  return '';
 }
 
 /** A dated parameter's value in words ("from grade 1"), from the programme's own label. */
@@ -139,11 +144,11 @@ function notesFor(r: ProgrammeResult, facts: Facts, tr: Translator): string[] {
 
 function windowLine(p: Programme, tr: Translator): Markup {
   if (!p.valid.until) return tr.t('programmes:results.no_end');
-  return tr.t(p.valid.after === 'unknown' ? 'programmes:results.until_known' : 'programmes:results.until', { date: date(p.valid.until, tr) });
+  return tr.t(p.valid.after === 'unknown' ? 'programmes:results.until_known' : 'programmes:results.until', { date: p.valid.until });
 }
 
 /**
- * A change within the look-ahead that would turn this answer: "📅 From 01.09.2021: from grade 1 — likely
+ * A change within the look-ahead that would turn this answer: "📅 From 1 September 2021: from grade 1 — likely
  * eligible". Names the dated values that change, so the reader sees why.
  */
 export function changeLine(r: ProgrammeResult, facts: Facts, tr: Translator): Markup | undefined {
@@ -155,7 +160,7 @@ export function changeLine(r: ProgrammeResult, facts: Facts, tr: Translator): Ma
     .map((name) => paramText(p, name, later.params[name], tr.lng));
   const day = later.opensOn ?? later.asOf;
   return tr.t('programmes:results.change', {
-    date: date(day, tr),
+    date: day,
     what: what.length ? `${what.join(', ')} — ` : '',
     status: tr.plain(`programmes:results.change_status.${later.status}`),
   });
@@ -172,7 +177,7 @@ function fullBlock(r: ProgrammeResult, facts: Facts, tr: Translator, toCheck: bo
   const open = toCheck ? whyUnknown(r.trace) : [];
   if (open.length) lines.push(tr.t('programmes:results.to_check', { what: whyText(open, tr, r.params, false) }));
   if (r.uncertainAfter) {
-    lines.push(tr.t('programmes:results.continues_unknown', { date: date(r.uncertainAfter, tr), operator: operatorShort(p, tr.lng) ?? loc(p.operator, tr.lng) }));
+    lines.push(tr.t('programmes:results.continues_unknown', { date: r.uncertainAfter, operator: operatorShort(p, tr.lng) ?? loc(p.operator, tr.lng) }));
   }
   lines.push(tr.t('programmes:results.gives', { text: loc(p.gives, tr.lng, r.params) }));
   for (const n of notesFor(r, facts, tr)) lines.push(tr.t('programmes:results.note', { text: n }));
@@ -187,7 +192,7 @@ function fullBlock(r: ProgrammeResult, facts: Facts, tr: Translator, toCheck: bo
 function shortLine(r: ProgrammeResult, tr: Translator): Markup {
   const p = r.programme;
   const name = markup`<b>${esc(loc(p.name, tr.lng))}</b> (${esc(funderBadge(p, tr))})`;
-  const when = r.status === 'closed' ? tr.t('programmes:results.ended', { date: date(r.endedOn!, tr) }) : tr.t('programmes:results.opens', { date: date(r.opensOn!, tr) });
+  const when = r.status === 'closed' ? tr.t('programmes:results.ended', { date: r.endedOn! }) : tr.t('programmes:results.opens', { date: r.opensOn! });
   return markup`• ${name}: ${when}`;
 }
 
@@ -227,7 +232,7 @@ export function resultsMarkup(results: ProgrammeResult[], facts: Facts, asOf: st
   const order = new Map(inListOrder(results.map((r) => r.programme), tr.lng).map((p, i) => [p.id, i]));
   const by = (s: ProgrammeResult['status']) => results.filter((r) => r.status === s).sort((a, b) => order.get(a.programme.id)! - order.get(b.programme.id)!);
   const paras: Markup[] = [
-    join([tr.t('programmes:results.title', { date: date(asOf, tr) }), markup`${tr.t('programmes:results.known')} ${factSummary(facts, tr)}`]),
+    join([tr.t('programmes:results.title', { date: asOf }), markup`${tr.t('programmes:results.known')} ${factSummary(facts, tr)}`]),
   ];
   const section = (key: string, list: ProgrammeResult[], body: (r: ProgrammeResult) => Markup, compact: boolean) => {
     if (!list.length) return;
@@ -240,8 +245,14 @@ export function resultsMarkup(results: ProgrammeResult[], facts: Facts, asOf: st
   };
   section('programmes:results.eligible', by('eligible'), (r) => fullBlock(r, facts, tr, false, fresh), false);
   section('programmes:results.unknown', by('unknown'), (r) => fullBlock(r, facts, tr, true, fresh), false);
+  // Programmes meant for someone else (an adult's job support when the question is about a school) are counted in
+  // one line, not listed: a phone screen is for what concerns this case.
+  const forSubject = (r: ProgrammeResult) => facts.subject === undefined || statusOf(r.programme, { subject: facts.subject }, r.asOf) !== 'not_eligible';
   const no = by('not_eligible');
-  if (no.length) paras.push(join([tr.t('programmes:results.not_eligible', { count: no.length }), ...notEligibleLines(no, facts, tr)]));
+  const near = no.filter(forSubject);
+  const others = no.length - near.length;
+  if (near.length) paras.push(join([tr.t('programmes:results.not_eligible', { count: near.length }), ...notEligibleLines(near, facts, tr)]));
+  if (others) paras.push(tr.t('programmes:results.for_others', { count: others }));
   // Ended or future programmes are worth a line only where their conditions would fit this case.
   const wouldFit = (r: ProgrammeResult) => r.conditions !== false;
   section('programmes:results.closed', by('closed').filter(wouldFit), (r) => shortLine(r, tr), true);
@@ -251,7 +262,7 @@ export function resultsMarkup(results: ProgrammeResult[], facts: Facts, asOf: st
   if (!by('eligible').length && !by('unknown').length) {
     const inWindow = results.filter((r) => r.status !== 'closed' && r.status !== 'not_yet_open');
     const checked = (inWindow.length ? inWindow : results).map((r) => r.programme.checked).sort()[0];
-    paras.push(checked ? tr.t('programmes:results.nothing_fits', { date: date(checked, tr) }) : tr.t('programmes:results.nothing_fits_empty'));
+    paras.push(checked ? tr.t('programmes:results.nothing_fits', { date: checked }) : tr.t('programmes:results.nothing_fits_empty'));
   }
   paras.push(tr.t('programmes:results.footer'));
   return join(paras, '\n\n');
@@ -272,11 +283,11 @@ function ruleLines(node: RuleNode, tr: Translator, params: Record<string, FactVa
 }
 
 function statusOn(p: Programme, asOf: string, tr: Translator): Markup {
-  if (p.valid.from && asOf < p.valid.from) return tr.t('programmes:details.not_yet_open', { date: date(p.valid.from, tr) });
+  if (p.valid.from && asOf < p.valid.from) return tr.t('programmes:details.not_yet_open', { date: p.valid.from });
   if (p.valid.until && asOf > p.valid.until) {
     return p.valid.after === 'closed'
-      ? tr.t('programmes:details.closed', { date: date(p.valid.until, tr) })
-      : tr.t('programmes:details.continuation_unknown', { date: date(p.valid.until, tr), operator: operatorShort(p, tr.lng) ?? loc(p.operator, tr.lng) });
+      ? tr.t('programmes:details.closed', { date: p.valid.until })
+      : tr.t('programmes:details.continuation_unknown', { date: p.valid.until, operator: operatorShort(p, tr.lng) ?? loc(p.operator, tr.lng) });
   }
   return tr.t('programmes:details.open');
 }
@@ -290,11 +301,11 @@ export function detailsMarkup(p: Programme, asOf: string, tr: Translator, fresh:
   lines.push(tr.t('programmes:details.funder', { funder: loc(p.funder.name, lng), operator: loc(p.operator, lng) }));
   lines.push(tr.t('programmes:details.applicant', { who: p.applicant.map((a) => tr.plain(`programmes:applicant.${a}`)).join(', ') }));
   const window = p.valid.from && p.valid.until
-    ? tr.t('programmes:details.valid_between', { from: date(p.valid.from, tr), until: date(p.valid.until, tr) })
+    ? tr.t('programmes:details.valid_between', { from: p.valid.from, until: p.valid.until })
     : p.valid.until
-      ? tr.t('programmes:details.valid_until', { until: date(p.valid.until, tr) })
+      ? tr.t('programmes:details.valid_until', { until: p.valid.until })
       : p.valid.from
-        ? tr.t('programmes:details.valid_from', { from: date(p.valid.from, tr) })
+        ? tr.t('programmes:details.valid_from', { from: p.valid.from })
         : tr.t('programmes:details.valid_open');
   lines.push(markup`${window} · ${statusOn(p, asOf, tr)}`);
   if (p.valid.note) lines.push(markup`<i>${esc(loc(p.valid.note, lng, params))}</i>`);
@@ -303,18 +314,12 @@ export function detailsMarkup(p: Programme, asOf: string, tr: Translator, fresh:
   paras.push(tr.t('programmes:details.gives', { text: loc(p.gives, lng, params) }));
   const general = p.notes.filter((n) => !n.when).map((n) => tr.t('programmes:results.note', { text: loc(n.text, lng, params) }));
   if (general.length) paras.push(join(general));
-  paras.push(join([tr.t('programmes:details.conditions', { date: date(asOf, tr) }), ...ruleLines(p.conditions, tr, params, 0)]));
+  paras.push(join([tr.t('programmes:details.conditions', { date: asOf }), ...ruleLines(p.conditions, tr, params, 0)]));
   const dated = Object.entries(p.parameters).filter(([, list]) => list.length > 1);
   if (dated.length) {
     const items = dated.flatMap(([name, list]) =>
       list.map((d) => {
-        const when = d.from && d.until
-          ? tr.plain('programmes:details.between', { from: date(d.from, tr), until: date(d.until, tr) })
-          : d.from
-            ? tr.plain('programmes:details.from', { from: date(d.from, tr) })
-            : d.until
-              ? tr.plain('programmes:details.until', { until: date(d.until, tr) })
-              : '';
+        const when = datedWhen(d, tr);
         return esc(`  • ${paramText(p, name, d.value, lng)} ${when}`.trimEnd());
       }),
     );
@@ -331,7 +336,7 @@ export function sourcesMarkup(p: Programme, tr: Translator): Markup {
     const lines: Markup[] = [markup`<b>${i + 1}.</b> ${esc(sourceLine(s, tr))}`];
     if (s.part) lines.push(esc(s.part));
     lines.push(tr.t('programmes:sources.quote', { quote: s.quote }));
-    if (s.url) lines.push(tr.t('programmes:sources.url', { url: s.url, date: date(s.read!, tr) }));
+    if (s.url) lines.push(tr.t('programmes:sources.url', { url: s.url, date: s.read! }));
     return join(lines);
   });
   return join([tr.t('programmes:sources.title', { name: loc(p.name, tr.lng) }), ...items], '\n\n');
@@ -351,12 +356,12 @@ export function standing(p: Programme, asOf: string): Standing {
  */
 export function listMarkup(catalogue: Catalogue, asOf: string, tr: Translator, fresh: Freshness): Markup {
   const line = (p: Programme): Markup => {
-    const state = standing(p, asOf) === 'future' ? tr.t('programmes:list.opens', { date: date(p.valid.from!, tr) }) : undefined;
+    const state = standing(p, asOf) === 'future' ? tr.t('programmes:list.opens', { date: p.valid.from! }) : undefined;
     const who = operatorShort(p, tr.lng);
     const extras: Markup[] = [esc(funderBadge(p, tr)), ...(who ? [esc(who)] : []), ...(state ? [state] : [])];
     if (p.valid.until) {
       const past = asOf > p.valid.until;
-      extras.push(tr.t(past ? 'programmes:list.continuation_unknown' : 'programmes:list.until', { date: date(p.valid.until, tr) }));
+      extras.push(tr.t(past ? 'programmes:list.continuation_unknown' : 'programmes:list.until', { date: p.valid.until }));
     }
     if (isStale(p, fresh)) extras.push(tr.t('programmes:list.stale'));
     return markup`• <b>${esc(loc(p.name, tr.lng))}</b> · ${join(extras, ' · ')}`;
@@ -365,7 +370,7 @@ export function listMarkup(catalogue: Catalogue, asOf: string, tr: Translator, f
   const open = ordered.filter((p) => standing(p, asOf) === 'open');
   const future = ordered.filter((p) => standing(p, asOf) === 'future');
   const ended = ordered.filter((p) => standing(p, asOf) === 'ended');
-  const paras: Markup[] = [tr.t('programmes:list.title', { count: open.length, date: date(asOf, tr) })];
+  const paras: Markup[] = [tr.t('programmes:list.title', { count: open.length, date: asOf })];
   if (open.length) paras.push(join(open.map(line)));
   else paras.push(tr.t('programmes:list.none_open'));
   if (future.length) paras.push(join([tr.t('programmes:list.future'), ...future.map(line)]));
@@ -379,6 +384,6 @@ export function endedMarkup(catalogue: Catalogue, asOf: string, tr: Translator):
   const ended = catalogue.programmes
     .filter((p) => standing(p, asOf) === 'ended')
     .sort((a, b) => b.valid.until!.localeCompare(a.valid.until!) || a.name[tr.lng].localeCompare(b.name[tr.lng], tr.lng));
-  const lines = ended.map((p) => markup`• <b>${esc(loc(p.name, tr.lng))}</b> · ${esc(funderBadge(p, tr))} · ${tr.t('programmes:list.ended', { date: date(p.valid.until!, tr) })}`);
-  return join([tr.t('programmes:list.ended_title', { count: ended.length, date: date(asOf, tr) }), ...lines]);
+  const lines = ended.map((p) => markup`• <b>${esc(loc(p.name, tr.lng))}</b> · ${esc(funderBadge(p, tr))} · ${tr.t('programmes:list.ended', { date: p.valid.until! })}`);
+  return join([tr.t('programmes:list.ended_title', { count: ended.length, date: asOf }), ...lines]);
 }

@@ -14,7 +14,8 @@ import {
   TextRun,
   WidthType,
 } from 'docx';
-import { formatDate, rigaTime } from '../../core/time.ts';
+import { formatDate, rigaDate, rigaTime } from '../../core/time.ts';
+import { formatDays } from '../../i18n/dates.ts';
 import type { Translator } from '../../i18n/index.ts';
 import type { ExportList } from '../ideas/idea-store.ts';
 import type { IdeasSummary } from '../ideas/report.ts';
@@ -49,8 +50,8 @@ export async function meetingReportDocx(data: MeetingReportData): Promise<Uint8A
   const { tr, visit: v } = data;
   const lng = tr.lng;
   const t = (key: string, options?: Record<string, unknown>) => tr.plain(`reports:docx.${key}`, options);
-  const dates = v.starts_on === v.ends_on ? formatDate(v.starts_on, lng) : `${formatDate(v.starts_on, lng)} – ${formatDate(v.ends_on, lng)}`;
-  const muniName = (id: string | null) => (id ? (data.municipalities.get(id)?.name ?? id) : t('no_municipality'));
+  const dates = formatDays(v.starts_on, v.ends_on, tr.ui);
+  const muniName = (id: string | null) => (id ? (data.municipalities.get(id)?.place.in(tr.ui) ?? id) : t('no_municipality'));
 
   const children: Array<Paragraph | Table> = [];
   children.push(
@@ -168,7 +169,7 @@ export async function meetingReportDocx(data: MeetingReportData): Promise<Uint8A
   const unnamed = data.participants.length - named.length;
   if (unnamed > 0 || !named.length) children.push(hint(t('annex2_unnamed', { count: unnamed })));
 
-  children.push(para(t('footer', { date: formatDate(data.now.toISOString().slice(0, 10), lng) }), { before: 400, color: GREY, size: 18 }));
+  children.push(para(t('footer', { date: rigaDate(data.now) }), { before: 400, color: GREY, size: 18 }));
 
   const doc = new Document({
     creator: 'Roma network bot',

@@ -144,7 +144,7 @@ export function editorFlow(deps: EditorDeps): FlowDef<State> {
 
   const askRegionMunicipality = (ctx: Ctx, draft: Draft, region: string, found?: Municipality[], prefix?: Markup): Step<State> => {
     const list = found ?? municipalities.inRegion(region);
-    const choices = pairs(list.map((m) => flowChoice(m.name, `mun:${m.id}`)));
+    const choices = pairs(list.map((m) => flowChoice(m.place.in(ctx.tr.ui), `mun:${m.id}`)));
     choices.push([flowChoice(ctx.tr.plain('common:buttons.back'), 'regions')], cancelRow(ctx));
     const intro = prefix ?? ctx.tr.t('visits:editor.choose_municipality', { region: municipalities.regionName(region, ctx.tr.lng) });
     return { replies: [text(intro, choices)], state: { step: 'municipality', draft, region }, typing: true };

@@ -1,6 +1,7 @@
 import { esc, join, type Markup, markup, splitMarkup } from '../../core/markup.ts';
 import { rigaTime } from '../../core/time.ts';
-import type { Language } from '../../core/types.ts';
+import type { UiLanguage } from '../../core/types.ts';
+import { type DateStyle, formatClock, formatDayHeading, formatDays } from '../../i18n/dates.ts';
 import type { Translator } from '../../i18n/index.ts';
 import { withSeedTitles } from '../seeds.ts';
 import type { AgendaItem, Visit, VisitWithAgenda } from './visit-store.ts';
@@ -8,45 +9,31 @@ import type { AgendaItem, Visit, VisitWithAgenda } from './visit-store.ts';
 /** Longest text of one agenda message: comfortable on a phone and under every platform's limit once split. */
 export const MESSAGE_LIMIT = 3500;
 
-const INTL_LOCALE: Record<Language, string> = { lv: 'lv', en: 'en-GB', ru: 'ru' };
-
-// Building an Intl.DateTimeFormat costs far more than formatting with one (issue 17: 6% of an update), and
-// there are only a few kinds: one per language and style, made on first use and kept.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(lng: Language, style: 'short' | 'long' | 'heading'): Intl.DateTimeFormat {
-  const key = `${lng}:${style}`;
-  let f = formatters.get(key);
-  if (!f) {
-    const options: Intl.DateTimeFormatOptions =
-      style === 'heading' ? { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' } : { day: 'numeric', month: style, year: 'numeric', timeZone: 'UTC' };
-    formatters.set(key, (f = new Intl.DateTimeFormat(INTL_LOCALE[lng], options)));
+/**
+ * A visit's days as a value for a message's `dates` formatter (`{{dates, dates}}`): the span, or, when only the
+ * years are known, the years ("2016–2020"; in prose with a note that the days are not known).
+ */
+export function visitSpan(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precision'>, tr: Translator, style: DateStyle = 'prose'): { from: string; until: string } | string {
+  if (v.date_precision === 'years') {
+    const [a, b] = [v.starts_on.slice(0, 4), v.ends_on.slice(0, 4)];
+    const years = a === b ? a : `${a}–${b}`;
+    return style === 'prose' ? tr.plain('visits:dates.years_only', { years }) : years;
   }
-  return f;
-}
-
-function utcDate(date: string): Date {
-  return new Date(`${date}T12:00:00Z`);
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toLocaleUpperCase() + s.slice(1);
+  return { from: v.starts_on, until: v.ends_on };
 }
 
 const dates = new Map<string, string>();
 
-/** "2017. gada 23.–24. febr." / "23–24 Feb 2017" / "23–24 февр. 2017 г."; only the years when the days are not known. */
+/** "17.–18.10.2019" in lists, "2019. gada 17.–18. oktobris" in prose (the reader's language's style). */
 export function visitDates(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precision'>, tr: Translator, month: 'short' | 'long' = 'short'): string {
-  if (v.date_precision === 'years') {
-    const [a, b] = [v.starts_on.slice(0, 4), v.ends_on.slice(0, 4)];
-    const years = a === b ? a : `${a}–${b}`;
-    return month === 'long' ? tr.plain('visits:dates.years_only', { years }) : years;
-  }
+  const style: DateStyle = month === 'short' ? 'list' : 'prose';
+  const span = visitSpan(v, tr, style);
+  if (typeof span === 'string') return span;
   // Formatting a range is slow even with the formatter kept, and lists show the same few visits again and again.
-  const key = `${tr.lng}:${month}:${v.starts_on}:${v.ends_on}`;
+  const key = `${tr.ui}:${style}:${span.from}:${span.until}`;
   let out = dates.get(key);
   if (out === undefined) {
-    const f = formatter(tr.lng, month);
-    out = v.starts_on === v.ends_on ? f.format(utcDate(v.starts_on)) : f.formatRange(utcDate(v.starts_on), utcDate(v.ends_on));
+    out = formatDays(span.from, span.until, tr.ui, style);
     if (dates.size >= 5000) dates.clear();
     dates.set(key, out);
   }
@@ -54,8 +41,8 @@ export function visitDates(v: Pick<Visit, 'starts_on' | 'ends_on' | 'date_precis
 }
 
 /** "Ceturtdiena, 27. maijs" / "Thursday 27 May" / "Четверг, 27 мая". */
-export function dayHeading(date: string, lng: Language): string {
-  return capitalize(formatter(lng, 'heading').format(utcDate(date)));
+export function dayHeading(date: string, lng: UiLanguage): string {
+  return formatDayHeading(date, lng);
 }
 
 export function formatName(v: Pick<Visit, 'format'>, tr: Translator): string {
@@ -80,10 +67,14 @@ function linkLabel(url: string): string {
   }
 }
 
-/** One item: its time and title, then presenters, place, link and method on a second, quieter line. */
-export function itemLines(item: AgendaItem, items: readonly AgendaItem[]): Markup[] {
+/**
+ * One item: its time (as the reader's language writes times) and title, then presenters, place, link and method on
+ * a second, quieter line.
+ */
+export function itemLines(item: AgendaItem, items: readonly AgendaItem[], lng: UiLanguage): Markup[] {
   const end = effectiveEnd(item, items);
-  const time = item.starts_at ? `${rigaTime(new Date(item.starts_at))}${end ? `–${rigaTime(new Date(end))}` : ''}` : '';
+  const clock = (at: string) => formatClock(rigaTime(new Date(at)), lng);
+  const time = item.starts_at ? `${clock(item.starts_at)}${end ? `–${clock(end)}` : ''}` : '';
   const head = time ? markup`<b>${esc(time)}</b> ${esc(item.title)}` : markup`• ${esc(item.title)}`;
   const details: Markup[] = [];
   if (item.presenters) details.push(esc(item.presenters));
@@ -113,8 +104,8 @@ export function agendaMessages(v: VisitWithAgenda, tr: Translator, limit = MESSA
   const days = [...new Set(v.items.map((i) => i.day))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
   for (const day of days) {
     const dayItems = v.items.filter((i) => i.day === day);
-    const heading = day ? esc(dayHeading(day, tr.lng)) : tr.t('visits:agenda.all_days', { dates: visitDates(v, tr, 'long') });
-    blocks.push(join([markup`<b>${heading}</b>`, ...dayItems.flatMap((i) => itemLines(i, v.items))]));
+    const heading = day ? esc(dayHeading(day, tr.ui)) : tr.t('visits:agenda.all_days', { dates: visitSpan(v, tr) });
+    blocks.push(join([markup`<b>${heading}</b>`, ...dayItems.flatMap((i) => itemLines(i, v.items, tr.ui))]));
   }
   if (!v.items.length) blocks.push(tr.t(v.date_precision === 'years' ? 'visits:agenda.no_details' : 'visits:agenda.no_items'));
   if (v.source) blocks.push(markup`<i>${tr.t('visits:agenda.source', { source: withSeedTitles(v.source, tr.lng) })}</i>`);

@@ -2,14 +2,14 @@ import { anyone, checkAll, members, type Precondition, privateChat, staff } from
 import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { commandAction, type Feature, type PersonalData } from '../../core/router.ts';
-import { formatInstant, rigaDate } from '../../core/time.ts';
+import { rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { calendarFile } from './calendar.ts';
 import { loadVisitData } from './data-loader.ts';
 import { CalendarFeeds, feedRoute, feedUrl } from './feed.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
-import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates } from './format.ts';
+import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates, visitSpan } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
 import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
 import { isRsvpAnswer, RSVP_ANSWERS, RsvpService } from './rsvp.ts';
@@ -130,7 +130,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     if (v.date_precision !== 'day') return [text(ctx.tr.t('visits:calendar.dates_unknown'))];
     if (!ctx.caps.files) return [text(ctx.tr.t('visits:calendar.no_files', { ref: v.id }))];
     const { events, ...file } = calendarFile(v);
-    return [{ kind: 'file', file, caption: ctx.tr.t('visits:calendar.caption', { count: events, place: v.place, dates: visitDates(v, ctx.tr) }) }];
+    return [{ kind: 'file', file, caption: ctx.tr.t('visits:calendar.caption', { count: events, place: v.place, dates: visitSpan(v, ctx.tr, 'list') }) }];
   };
 
   const base = () => deps.config.publicUrl ?? (deps.config.httpPort > 0 ? `http://localhost:${deps.config.httpPort}` : undefined);
@@ -142,7 +142,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     const existing = await feeds.status(ctx.person.id);
     if (!existing) return newFeed(ctx);
     return [
-      text(ctx.tr.t('visits:feed.exists', { date: formatInstant(new Date(existing.createdAt), ctx.tr.lng) }), [
+      text(ctx.tr.t('visits:feed.exists', { date: new Date(existing.createdAt) }), [
         [{ label: ctx.tr.plain('visits:feed.button_new'), action: commandAction('calendar', 'new') }],
         [{ label: ctx.tr.plain('visits:feed.button_off'), action: commandAction('calendar', 'off') }],
       ]),
@@ -161,7 +161,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
 
   const rsvpReport = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
     const entries = await rsvps.list(v.id);
-    const head = markup`<b>${ctx.tr.t('visits:rsvps.title', { place: v.place, dates: visitDates(v, ctx.tr) })}</b>`;
+    const head = markup`<b>${ctx.tr.t('visits:rsvps.title', { place: v.place, dates: visitSpan(v, ctx.tr, 'list') })}</b>`;
     if (!entries.length) return [text(join([head, ctx.tr.t('visits:rsvps.none')]))];
     const count = (a: RsvpAnswer) => entries.filter((e) => e.answer === a).length;
     const lines: Markup[] = [head, ctx.tr.t('visits:rsvps.counts', { going: count('going'), maybe: count('maybe'), no: count('no') })];
@@ -171,7 +171,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       lines.push('' as Markup, markup`<b>${ctx.tr.t(`visits:rsvps.group_${a}`, { n: group.length })}</b>`);
       for (const e of group) {
         const m = municipalities.get(e.municipality);
-        const who = m ? markup`• ${esc(e.name)} (${esc(m.name)})` : markup`• ${esc(e.name)}`;
+        const who = m ? markup`• ${esc(e.name)} (${esc(m.place.in(ctx.tr.ui))})` : markup`• ${esc(e.name)}`;
         const where = e.institution ? markup` · ${esc(e.institution)}` : ('' as Markup);
         lines.push(markup`${who}${where}${e.listed ? ('' as Markup) : markup` · ${ctx.tr.t('visits:rsvps.not_listed')}`}`);
       }
@@ -191,7 +191,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const answer = async (ctx: Ctx, v: VisitWithAgenda, a: RsvpAnswer): Promise<Reply[]> => {
     if (!isUpcoming(v, ctx.now)) return [text(ctx.tr.t('visits:rsvp.past'))];
     await rsvps.set(v.id, ctx.person.id, a, ctx.now);
-    const lines: Markup[] = [ctx.tr.t(`visits:rsvp.saved_${a}`, { place: v.place, dates: visitDates(v, ctx.tr) })];
+    const lines: Markup[] = [ctx.tr.t(`visits:rsvp.saved_${a}`, { place: v.place, dates: visitSpan(v, ctx.tr) })];
     if (a !== 'no') {
       lines.push(
         (await rsvps.remindersOn(ctx.person.id))

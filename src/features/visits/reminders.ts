@@ -12,6 +12,7 @@ import { visitDates } from './format.ts';
 import type { RsvpService } from './rsvp.ts';
 import type { ReminderKind } from './tables.ts';
 import type { AgendaItem, VisitStore, VisitWithAgenda } from './visit-store.ts';
+import { Ticker } from '../../core/ticker.ts';
 
 /** The day-before reminder goes at this Riga time. */
 export const DAY_BEFORE_AT = '18:00';
@@ -89,28 +90,18 @@ export function reminderText(v: VisitWithAgenda, kind: ReminderKind, now: Date, 
  * which delivers it with retries.
  */
 export class ReminderScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly deps: ReminderDeps) {}
-
-  start(): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.running) return;
-      this.running = this.tick()
-        .catch((err) => this.deps.log.error({ err }, 'visit reminders tick failed'))
-        .finally(() => (this.running = undefined));
-    };
-    run();
-    this.timer = setInterval(run, TICK_MS);
-    this.timer.unref();
+  constructor(private readonly deps: ReminderDeps) {
+    this.ticker = new Ticker(TICK_MS, () => this.tick(), deps.log, 'visit reminders tick');
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.ticker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** Sends what is due at `now`; returns how many were sent and how many failed (to be retried). */

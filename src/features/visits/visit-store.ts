@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { rigaDate } from '../../core/time.ts';
-import { fold } from '../../core/text-match.ts';
+import { fold, hasCyrillic, translit } from '../../core/text-match.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import type { AgendaItemsTable, VisitsTable } from './tables.ts';
@@ -89,14 +89,16 @@ export class VisitStore {
     }
     const q = fold(r);
     if (!q) return { none: true };
-    const matches = (n: string) => n === q || n.startsWith(q) || (q.length >= 4 && n.includes(q.slice(0, -1)));
+    // A place typed in Cyrillic ("Сабиле", "Вентспилс") is also compared in Latin letters.
+    const queries = hasCyrillic(q) ? [q, fold(translit(q))] : [q];
+    const matches = (n: string) => queries.some((q) => n === q || n.startsWith(q) || (q.length >= 4 && n.includes(q.slice(0, -1))));
     // The place it was held wins over the municipality it belongs to today ("Sabile" is the Sabile visit, not Talsi's),
     // and both over words of the title.
     const tiers: Array<(v: Visit) => string[]> = [
       (v) => [v.place],
       (v) => {
         const m = this.municipalities?.get(v.municipality);
-        return m ? [m.name, ...(m.also ?? [])] : [];
+        return m ? [m.name, m.place.ru.nom, ...(m.also ?? [])] : [];
       },
       (v) => [v.title],
     ];
