@@ -124,7 +124,9 @@ function startOver(database: ReturnType<typeof loadConfig>['database']): void {
   if (!existsSync(file)) return;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const aside = `${file}.before-fresh-${stamp}`;
+  // The write-ahead log goes with it: after a crash it may hold changes not yet in the main file.
   renameSync(file, aside);
-  for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  if (existsSync(`${file}-wal`)) renameSync(`${file}-wal`, `${aside}-wal`);
+  rmSync(`${file}-shm`, { force: true });
   process.stderr.write(`started over: the previous database is kept as ${aside}\n`);
 }
