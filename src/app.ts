@@ -169,6 +169,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     onReplies: (platform, count) => limiter.consume(platform, count),
     deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
     startLink: (platform, payload) => messenger.startLink(platform, payload),
+    onChatMoved: (platform, from, to) => announcements.service.chatMoved(platform, from, to),
     sendPrivately: async (address, replies) => {
       try {
         for (const r of replies) await messenger.send(address, r, { keyed: true });

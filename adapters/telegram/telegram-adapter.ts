@@ -192,6 +192,10 @@ export class TelegramAdapter implements Adapter {
 
   private async onMessage(ctx: Context): Promise<void> {
     const msg = ctx.message!;
+    // A group upgraded to a supergroup: Telegram says so in the old chat (migrate_to) and the new one (migrate_from).
+    // Either may arrive first or alone; following the move twice changes nothing.
+    if (msg.migrate_to_chat_id !== undefined) return this.handler?.chatMoved?.('telegram', String(msg.chat.id), String(msg.migrate_to_chat_id));
+    if (msg.migrate_from_chat_id !== undefined) return this.handler?.chatMoved?.('telegram', String(msg.migrate_from_chat_id), String(msg.chat.id));
     const from = msg.from;
     if (!from || from.is_bot || !this.handler) return;
     const group = msg.chat.type !== 'private';

@@ -9,6 +9,11 @@ export interface IncomingHandler {
    * the background; a permanent one is answered with the short notice returned here, which the adapter tries once.
    */
   undelivered?(incoming: Incoming, replies: Reply[], failure: DeliveryFailure): Promise<Reply[]>;
+  /**
+   * A chat lives on under a new id (Telegram tells of a group upgraded to a supergroup by a service message in each),
+   * so what refers to the old id (a registered audience) follows it before a send has to fail first.
+   */
+  chatMoved?(platform: Platform, from: string, to: string): Promise<void>;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface BotCoreDeps {
   startLink?(platform: Platform, payload: string): string | undefined;
   /** Sends replies to a person's private chat at once (a Discord DM); false when it cannot be reached. */
   sendPrivately?(address: Address, replies: Reply[]): Promise<boolean>;
+  /** A chat moved to a new id: update what refers to the old one (registered audiences). */
+  onChatMoved?(platform: Platform, from: string, to: string): Promise<void>;
 }
 
 /** `/start go-COMMAND` (a deep link from a group) runs COMMAND in the private chat. */
@@ -123,6 +125,11 @@ export class BotCore implements IncomingHandler {
    * queued and delivered in the background; a permanent one (the platform refused this message) gets a short
    * notice, so the person is not left wondering; an unreachable chat gets nothing.
    */
+  async chatMoved(platform: Platform, from: string, to: string): Promise<void> {
+    if (from === to) return;
+    await this.deps.onChatMoved?.(platform, from, to);
+  }
+
   async undelivered(incoming: Incoming, replies: Reply[], failure: DeliveryFailure): Promise<Reply[]> {
     const shown = replies.filter((r) => r.kind !== 'toast' && r.kind !== 'form');
     const address: Address = { platform: incoming.chat.platform, chatId: incoming.chat.chatId, ...(incoming.chat.kind === 'group' ? { group: true } : {}) };

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { anyone } from '../../src/core/access.ts';
 import { esc } from '../../src/core/markup.ts';
 import { text as text_ } from '../../src/core/types.ts';
@@ -228,6 +228,30 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     await driver.fake.waitForMessage(-1004242, 'Otrais paziņojums');
     // One refused send to the old id; the second announcement went straight to the new one.
     expect(driver.fake.callsTo('sendMessage').filter((c) => Number(c.params.chat_id) === old.id && c.status === 400)).toHaveLength(1);
+  });
+
+  it('follows a group upgraded to a supergroup as soon as Telegram says so, before any send to the old id fails', async () => {
+    app = await testApp({ now: '2026-11-20T10:00:00Z' });
+    await new TestUser(app, { platform: 'telegram', id: '79', caps: TELEGRAM_CAPS }).as('coordinator', 'riga', 'en');
+    driver = await TelegramDriver.start(app);
+    const old = { id: -5151, type: 'group' as const, title: 'Zemgales eksperti' };
+    await driver.say(79, '/register_group', { chat: old });
+    const sentBefore = driver.fake.sent.length;
+    const callsBefore = driver.fake.callsTo('sendMessage').length;
+    driver.fake.upgradeGroup(old.id, -1005151, { userId: 79 });
+    await vi.waitFor(async () => expect(await app!.database.db.selectFrom('audience_chats').select('chat_id').execute()).toEqual([{ chat_id: '-1005151' }]), { timeout: 10_000, interval: 20 });
+    // The service messages are not answered: nothing is written to either chat.
+    expect(driver.fake.sent.slice(sentBefore)).toEqual([]);
+    const chat = await app.database.db.selectFrom('audience_chats').select('id').executeTakeFirstOrThrow();
+    const person = await app.people.resolve({ platform: 'telegram', id: '79' }, app.clock.now());
+    await app.announcements.store.create(
+      { kind: 'general', text: esc('Sanāksme pārcelta'), audience: { target: { type: 'chat', audienceChatId: chat.id } }, schedule: { type: 'now' } },
+      { personId: person.id, report: { platform: 'telegram', chatId: '79' }, language: 'en' },
+      app.clock.now(),
+    );
+    await app.announcements.tickNow();
+    await driver.fake.waitForMessage(-1005151, 'Sanāksme pārcelta');
+    expect(driver.fake.callsTo('sendMessage').slice(callsBefore).filter((c) => Number(c.params.chat_id) === old.id)).toEqual([]);
   });
 
   it('lets a coordinator register a channel by its @name, once the bot may post there', async () => {

@@ -93,6 +93,8 @@
  *   `fake.clearFaults()`.
  * - `fake.blockUser(chatId)` / `fake.unblockUser(chatId)` — sends, edits and chat actions to that chat answer 403
  *   "Forbidden: bot was blocked by the user" (groups: "Forbidden: bot was kicked from the group chat").
+ * - `fake.upgradeGroup(groupId, supergroupId, by)` — a group becomes a supergroup: service messages in both chats,
+ *   and sends to the old id answer 400 with `migrate_to_chat_id`.
  *
  * ## Rate limits and time scaling
  * With `rateLimit`, sends (sendMessage, sendDocument, sendPhoto, or `rateLimit.methods`) are limited by exact sliding
@@ -340,6 +342,8 @@ interface ChatState {
   nextMessageId: number;
   messages: Map<number, StoredMessage>;
   blocked: boolean;
+  /** Upgraded to a supergroup: sends here answer 400 with the new id (`upgradeGroup`). */
+  migratedTo?: number;
   menuButton?: unknown;
 }
 
@@ -576,6 +580,26 @@ export class FakeTelegram {
     const user = this.rememberUser(spec);
     this.chatState(user.id, true);
     return user;
+  }
+
+  /**
+   * A member upgrades a group to a supergroup, as Telegram does it: the group's id is dead from now on (sends answer
+   * 400 with `migrate_to_chat_id`), and the bot gets a service message in each chat — `migrate_to_chat_id` in the old
+   * one, `migrate_from_chat_id` in the new — whatever privacy mode says. Returns the two updates.
+   */
+  upgradeGroup(groupId: number, supergroupId: number, by: UserSpec): [Update, Update] {
+    const from = this.rememberUser(by);
+    const old = this.chatState(groupId, true);
+    const title = old.chat.title;
+    const fresh = this.rememberChat({ id: supergroupId, type: 'supergroup', ...(typeof title === 'string' ? { title } : {}) } as ChatSpec);
+    const service = (chat: ChatState, field: Record<string, number>): Update => {
+      const message = { message_id: chat.nextMessageId++, from, chat: this.chatObject(chat), date: this.now(), ...field } as unknown as Message;
+      chat.messages.set(message.message_id, { message, fromBot: false, deleted: false });
+      return this.enqueue({ message } as Omit<Update, 'update_id'>);
+    };
+    const first = service(old, { migrate_to_chat_id: supergroupId });
+    old.migratedTo = supergroupId;
+    return [first, service(fresh, { migrate_from_chat_id: groupId })];
   }
 
   addChat(spec: ChatSpec): void {
@@ -1315,6 +1339,9 @@ export class FakeTelegram {
         if (this.unknownChats === 'reject' || mode !== 'send') throw bad('chat not found');
         state = this.chatState(id, true);
       }
+    }
+    if (mode !== 'read' && state.migratedTo !== undefined) {
+      throw new TelegramError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: state.migratedTo });
     }
     if (mode !== 'read' && state.blocked) {
       const t = state.chat.type;

@@ -59,7 +59,7 @@ export class AnnouncementsService {
       log: deps.log,
       limiter: this.limiter,
       render: (row) => this.render(row),
-      onMoved: (platform, from, to) => moveAudienceChat(deps, platform, from, to),
+      onMoved: (platform, from, to) => this.chatMoved(platform, from, to),
       onOutcome: (row, outcome) => {
         this.touch(row.run_id);
         for (const listener of this.outcomeListeners) listener(row, outcome);
@@ -75,6 +75,11 @@ export class AnnouncementsService {
   }
 
   /** Told after every delivery attempt's outcome (metrics). */
+  /** A chat moved to a new id (a Telegram group upgraded): a registered audience follows it. */
+  chatMoved(platform: Address['platform'], from: string, to: string): Promise<void> {
+    return moveAudienceChat(this.deps, platform, from, to);
+  }
+
   onOutcome(listener: (row: OutboxRow, outcome: DeliveryOutcome) => void): void {
     this.outcomeListeners.push(listener);
   }
