@@ -59,15 +59,17 @@ console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line(r));
 
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
-// bench/results.json is committed (the figures docs/performance.md quotes): a run of some suites replaces those
-// suites' figures and keeps the others'. A quick run is a smoke test and is not written.
+// bench/results.json is committed (the figures docs/performance.md quotes): a run replaces the figures it measured
+// and keeps the others', each with its own date and load. Figure by figure, not suite by suite: a run without
+// BENCH_DATABASE_URL measures a suite's SQLite half only and must not erase the PostgreSQL half of an earlier run.
+// A quick run is a smoke test and is not written.
 const file = join(here, 'results.json');
 if (!quick) {
   let kept: typeof all = [];
   try {
     const previous = JSON.parse(readFileSync(file, 'utf8')) as { results: typeof all };
-    const rerun = new Set(all.map((r) => r.suite));
-    kept = previous.results.filter((r) => !rerun.has(r.suite));
+    const measured = new Set(all.map((r) => `${r.suite}\n${r.name}`));
+    kept = previous.results.filter((r) => !measured.has(`${r.suite}\n${r.name}`));
   } catch {
     // none yet
   }

@@ -1,5 +1,5 @@
 import { InlineKeyboard } from 'grammy';
-import { type Markup, type MarkupNode, type MarkupTag, parseMarkup, renderMarkup, splitMarkup, textOf } from '../../src/core/markup.ts';
+import { type Markup, type MarkupNode, type MarkupTag, renderMarkup, splitMarkup, textLength } from '../../src/core/markup.ts';
 import type { Choice } from '../../src/core/types.ts';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -7,9 +7,7 @@ export const TELEGRAM_CAPTION_LIMIT = 1024;
 export const TELEGRAM_CALLBACK_LIMIT = 64;
 
 /** Telegram counts a message's length after parsing entities, in UTF-16 code units. */
-export function telegramLength(m: string): number {
-  return textOf(parseMarkup(m as Markup)).length;
-}
+export const telegramLength: (m: string) => number = textLength;
 
 /** Long texts become several messages, split at paragraph boundaries; buttons go under the last one. */
 export function splitForTelegram(text: Markup): Markup[] {

@@ -8,7 +8,7 @@ import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
 import { ActionRefStore, assignKeys, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
-import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
+import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, type KnownIdentity, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
 import { cleanText, MAX_FILE_BYTES, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
 import { type Markup } from './markup.ts';
 import { commandAction, type CommandDef, type Registry } from './router.ts';
@@ -16,7 +16,11 @@ import { type Address, addressKey, type Choice, identityKey, type Incoming, type
 
 /** Finds or creates the person behind a platform identity. The people feature implements it. */
 export interface PersonDirectory {
-  resolve(identity: IdentityRef, now: Date): Promise<Person>;
+  /**
+   * `known`: the person's and the account's rows as the core already read them this update (null: no such account
+   * yet), so the directory need not read them again; left out, the directory reads them itself.
+   */
+  resolve(identity: IdentityRef, now: Date, known?: KnownIdentity | null): Promise<Person>;
 }
 
 /**
@@ -159,11 +163,9 @@ export class BotCore implements IncomingHandler {
   private async handleNow(incoming: Incoming, state: { failed: boolean; slowDown: boolean }): Promise<Reply[]> {
     const now = this.deps.clock.now();
     const chatKey = addressKey(incoming.chat);
-    // Who is writing, and what this chat holds for them: side by side (two round trips at once on PostgreSQL).
-    const [person, stored] = await Promise.all([
-      this.deps.people.resolve(incoming.identity, now),
-      this.conversations.getWithChoices(identityKey(incoming.identity.platform, incoming.identity.id), chatKey, now),
-    ]);
+    // Who is writing, and what this chat holds for them: one statement.
+    const stored = await this.conversations.read(identityKey(incoming.identity.platform, incoming.identity.id), chatKey, now);
+    const person = await this.deps.people.resolve(incoming.identity, now, stored.known);
     let tr = this.deps.i18n.translator(person.language);
     // For access rules a group counts as private where the platform shows answers to the asker only.
     const privateReplies = incoming.chat.kind === 'private' || incoming.capabilities.privateInGroups === true;

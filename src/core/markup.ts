@@ -177,6 +177,11 @@ export function sliceMarkup(nodes: readonly MarkupNode[], from: number, to: numb
   return out;
 }
 
+/** The length of the text a reader sees, in UTF-16 code units (what Telegram counts). */
+export function textLength(m: string): number {
+  return textOf(parseMarkup(m as Markup)).length;
+}
+
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
@@ -185,10 +190,11 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * characters as people see them (never inside an emoji or a surrogate pair). A tag open at a cut is closed at the
  * end of one piece and opened again at the start of the next, so every piece is well-formed on its own.
  */
-export function splitMarkup(m: Markup, limit: number, measure: (piece: string) => number = (p) => textOf(parseMarkup(p as Markup)).length): Markup[] {
+export function splitMarkup(m: Markup, limit: number, measure: (piece: string) => number = textLength): Markup[] {
   const tree = parseMarkup(m);
   const whole = renderMarkup(tree);
-  if (measure(whole) <= limit) return [whole];
+  // Most messages fit: read by its text length, the whole is measured from the tree it was just rendered from.
+  if ((measure === textLength ? textOf(tree).length : measure(whole)) <= limit) return [whole];
   const plain = textOf(tree);
   const boundaries = new Set<number>();
   for (const g of graphemes.segment(plain)) boundaries.add(g.index);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Role } from '../../core/access.ts';
 import type { PersonDirectory } from '../../core/bot.ts';
+import type { KnownIdentity } from '../../core/flows.ts';
 import type { Person } from '../../core/context.ts';
 import type { PersonalData } from '../../core/router.ts';
 import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isUiLanguage, type Language, parseIdentityKey, type UiLanguage } from '../../core/types.ts';
@@ -38,9 +39,9 @@ export class PeopleService implements PersonDirectory {
     );
   }
 
-  async resolve(identity: IdentityRef, now: Date): Promise<Person> {
+  async resolve(identity: IdentityRef, now: Date, known?: KnownIdentity | null): Promise<Person> {
     const key = identityKey(identity.platform, identity.id);
-    const found = await this.byIdentity.first(this.db, { key });
+    const found = known === undefined ? await this.byIdentity.first(this.db, { key }) : (known ?? undefined);
 
     if (found) {
       // What a platform did not send this time (a callback without a language, say) is kept as it was.
