@@ -69,12 +69,19 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     const t0 = performance.now();
     const child = spawn(node, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: `sqlite:${join(telegramDir, 'bot.sqlite')}`, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: 'error' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: `sqlite:${join(telegramDir, 'bot.sqlite')}`, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: 'error', PRIVACY_CONTROLLER: 'Bench', PRIVACY_CONTACT: 'bench@example.lv' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let exitCode: number | null | undefined;
+    const exited = new Promise<void>((resolve) => child.once('exit', (code) => ((exitCode = code), resolve())));
     try {
-      await fake.waitFor(() => fake.callsTo('getUpdates').length > before, 60_000);
+      // A bot that refuses to start (a setting missing, say) fails the bench at once with its own words.
+      await fake.waitFor(() => {
+        if (exitCode !== undefined) throw new Error(`the Telegram bot exited with ${exitCode} before polling:\n${stderr}`);
+        return fake.callsTo('getUpdates').length > before;
+      }, 60_000);
       return performance.now() - t0;
     } finally {
       child.kill('SIGTERM');
