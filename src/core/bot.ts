@@ -124,16 +124,16 @@ export class BotCore implements IncomingHandler {
     return run;
   }
 
-  /**
-   * Replies an adapter could not show. A temporary failure (rate limit, network, server) or a chat that moved is
-   * queued and delivered in the background; a permanent one (the platform refused this message) gets a short
-   * notice, so the person is not left wondering; an unreachable chat gets nothing.
-   */
   async chatMoved(platform: Platform, from: string, to: string): Promise<void> {
     if (from === to) return;
     await this.deps.onChatMoved?.(platform, from, to);
   }
 
+  /**
+   * Replies an adapter could not show. A temporary failure (rate limit, network, server) or a chat that moved is
+   * queued and delivered in the background; a permanent one (the platform refused this message) gets a short
+   * notice, so the person is not left wondering; an unreachable chat gets nothing.
+   */
   async undelivered(incoming: Incoming, replies: Reply[], failure: DeliveryFailure): Promise<Reply[]> {
     const shown = replies.filter((r) => r.kind !== 'toast' && r.kind !== 'form');
     const address: Address = { platform: incoming.chat.platform, chatId: incoming.chat.chatId, ...(incoming.chat.kind === 'group' ? { group: true } : {}) };

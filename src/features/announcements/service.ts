@@ -74,12 +74,12 @@ export class AnnouncementsService {
     return this.worker.health(this.deps.clock.now());
   }
 
-  /** Told after every delivery attempt's outcome (metrics). */
   /** A chat moved to a new id (a Telegram group upgraded): a registered audience follows it. */
   chatMoved(platform: Address['platform'], from: string, to: string): Promise<void> {
     return moveAudienceChat(this.deps, platform, from, to);
   }
 
+  /** Told after every delivery attempt's outcome (metrics). */
   onOutcome(listener: (row: OutboxRow, outcome: DeliveryOutcome) => void): void {
     this.outcomeListeners.push(listener);
   }
