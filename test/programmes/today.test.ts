@@ -32,6 +32,13 @@ describe('the network’s three cases, as of 1 December 2026', () => {
     expect(likely).toContain('Pārbaudīts 2026. gada 1. decembrī');
     // What ended is said once, in a line, not offered as an answer.
     expect(section(u.text(), 'Beigušās')).toContain('Pumpurs (ESF): beidzās 31.12.2023');
+    // Read on a phone: what a likely programme gives is told; a possible one says what to check and how to apply,
+    // and what it gives is one tap away.
+    expect(likely).toContain('🎁');
+    const possibly = section(u.text(), 'Iespējams — vēl jāpārbauda');
+    expect(possibly).toContain('❔ Jāpārbauda:');
+    expect(possibly).toContain('📝');
+    expect(possibly).not.toContain('🎁');
     await u.press('Skola – kopienā');
     await u.press('📄 Avoti');
     expect(u.text()).toContain('🔗 https://skola-kopiena.lv/about (skatīts 2026. gada 1. decembrī)');

@@ -179,7 +179,9 @@ function fullBlock(r: ProgrammeResult, facts: Facts, tr: Translator, toCheck: bo
   if (r.uncertainAfter) {
     lines.push(tr.t('programmes:results.continues_unknown', { date: r.uncertainAfter, operator: operatorShort(p, tr.lng) ?? loc(p.operator, tr.lng) }));
   }
-  lines.push(tr.t('programmes:results.gives', { text: loc(p.gives, tr.lng, r.params) }));
+  // What a programme gives is told in full for the likely ones; for the "possibly" ones what to check and how to
+  // apply come first, and the rest is one tap away (ℹ️): the whole answer has to be read on a phone.
+  if (!toCheck) lines.push(tr.t('programmes:results.gives', { text: loc(p.gives, tr.lng, r.params) }));
   for (const n of notesFor(r, facts, tr)) lines.push(tr.t('programmes:results.note', { text: n }));
   lines.push(windowLine(p, tr));
   const change = changeLine(r, facts, tr);
