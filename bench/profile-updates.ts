@@ -8,26 +8,13 @@ import { join } from 'node:path';
 import type { Update } from 'grammy/types';
 import { tempDir } from '../test/helpers/harness.ts';
 import { createAnchor } from './anchor.ts';
-import { importCompiled } from './compiled.ts';
-import { BOT_INFO, LocalApi, nextUpdate, SCRIPT } from './telegram.bench.ts';
+import { BOT_INFO, LocalApi, nextUpdate, SCRIPT, startOurBot } from './telegram.bench.ts';
 
 const users = Number(process.argv[2] ?? 400);
 const dir = tempDir('bench-profile-');
 const url = process.env.PROFILE_DATABASE_URL ?? `sqlite:${join(dir, 'bot.sqlite')}`;
 // PROFILE_SOURCE=1: the TypeScript through tsx instead of the compiled bot.
-const { createApp, loadConfig, silentLogger, TelegramAdapter } =
-  process.env.PROFILE_SOURCE === '1'
-    ? await import('./bot-entry.ts')
-    : await importCompiled<typeof import('./bot-entry.ts')>('bench/bot-entry.ts');
-const app = await createApp({ config: loadConfig({ DATABASE_URL: url }), floodLimit: false });
-const api = new LocalApi();
-const adapter = new TelegramAdapter({
-  token: '7000000001:bench',
-  log: silentLogger,
-  menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
-});
-adapter.bot.api.config.use(api.transformer(true));
-await app.start([adapter]);
+const { app, api, adapter } = await startOurBot(url, process.env.PROFILE_SOURCE === '1');
 await new Promise((r) => setTimeout(r, 300)); // let start-up work (a first sweep) finish before the anchor shares the file
 const anchor = await createAnchor({
   token: '7000000001:bench',

@@ -184,6 +184,26 @@ function quantile(sorted: number[], q: number): number {
 type Database = { kind: 'SQLite'; dir: string } | { kind: 'PostgreSQL'; url: string };
 
 /** Our bot, the fair anchor and the bare floor on one database, interleaved round by round in this process. */
+/**
+ * Our bot as npm start runs it: compiled (see compiled.ts), not through tsx (`source`: through tsx, for profiling
+ * the TypeScript), its Telegram adapter answered in-process by a LocalApi.
+ */
+export async function startOurBot(databaseUrl: string, source = false) {
+  const { createApp, loadConfig, silentLogger, TelegramAdapter } = source
+    ? await import('./bot-entry.ts')
+    : await importCompiled<typeof import('./bot-entry.ts')>('bench/bot-entry.ts');
+  const app = await createApp({ config: loadConfig({ DATABASE_URL: databaseUrl }), floodLimit: false });
+  const api = new LocalApi();
+  const adapter = new TelegramAdapter({
+    token: '7000000001:bench',
+    log: silentLogger,
+    menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
+  });
+  adapter.bot.api.config.use(api.transformer(true));
+  await app.start([adapter]);
+  return { app, api, adapter };
+}
+
 async function compare(database: Database, quick: boolean): Promise<BenchResult[]> {
   let schema: string | undefined;
   let databaseUrl: string;
@@ -194,17 +214,7 @@ async function compare(database: Database, quick: boolean): Promise<BenchResult[
     u.searchParams.set('schema', schema);
     databaseUrl = u.toString();
   }
-  // Our bot as npm start runs it: compiled (see compiled.ts), not through tsx.
-  const { createApp, loadConfig, silentLogger, TelegramAdapter } = await importCompiled<typeof import('./bot-entry.ts')>('bench/bot-entry.ts');
-  const app = await createApp({ config: loadConfig({ DATABASE_URL: databaseUrl }), floodLimit: false });
-  const api = new LocalApi();
-  const adapter = new TelegramAdapter({
-    token: '7000000001:bench',
-    log: silentLogger,
-    menus: { commandMenu: (role, lng) => app.core.commandMenu(role, lng), privilegedAccounts: (p) => app.people.privilegedAccounts(p) },
-  });
-  adapter.bot.api.config.use(api.transformer(true));
-  await app.start([adapter]);
+  const { app, api, adapter } = await startOurBot(databaseUrl);
   // Background work begun by start (a first sweep in a transaction) finishes before the anchor, sharing the
   // file and this thread, could wait on its lock synchronously.
   await new Promise((r) => setTimeout(r, 300));

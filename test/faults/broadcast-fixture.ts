@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { esc } from '../../src/core/markup.ts';
 import { openSqlite } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../src/db/schema.ts';
 import { AnnouncementStore } from '../../src/features/announcements/store.ts';
 import type { FakeTelegram } from '../fakes/telegram-bot-api.ts';
 
@@ -23,6 +25,15 @@ export interface Network {
   /** Telegram user ids of the members (the first is the coordinator who wrote the announcement). */
   userIds: number[];
   coordinatorId: number;
+}
+
+/** The "send now" announcement to everyone that the fault tests count, written by the coordinator (person id, Telegram id). */
+export async function announceToEveryone(db: Kysely<DB>, personId: string, telegramId: number): Promise<void> {
+  await new AnnouncementStore(db).create(
+    { kind: 'meeting', text: esc(`Tīkla sanāksme 27. maijā\n${MARKER}.`), audience: { target: { type: 'everyone' } }, schedule: { type: 'now' } },
+    { personId, report: { platform: 'telegram', chatId: String(telegramId) }, language: 'en' },
+    new Date(),
+  );
 }
 
 /** Seeds `n` approved members with Telegram identities (in batches, in one transaction) and a "now" announcement. */
@@ -49,13 +60,7 @@ export async function seedNetwork(file: string, n: number, options: { firstUserI
         }
       })();
     }
-    if (options.announce !== false) {
-      await new AnnouncementStore(database.db).create(
-        { kind: 'meeting', text: esc(`Tīkla sanāksme 27. maijā\n${MARKER}.`), audience: { target: { type: 'everyone' } }, schedule: { type: 'now' } },
-        { personId: ids[0]!, report: { platform: 'telegram', chatId: String(userIds[0]) }, language: 'en' },
-        new Date(),
-      );
-    }
+    if (options.announce !== false) await announceToEveryone(database.db, ids[0]!, userIds[0]!);
     return { userIds, coordinatorId: userIds[0]! };
   } finally {
     await database.close();

@@ -73,7 +73,8 @@ export class TelegramDriver {
   }
 
   async collect(chatId: number, since: number, expect: number): Promise<SentMessage[]> {
-    await this.fake.waitFor(() => this.fake.sent.slice(since).filter((m) => m.chatId === chatId && m.kind !== 'edit').length >= expect, 10_000);
+    // Generous: a reply that draws a chart or writes a document takes seconds on a busy machine; a passing test never waits it out.
+    await this.fake.waitFor(() => this.fake.sent.slice(since).filter((m) => m.chatId === chatId && m.kind !== 'edit').length >= expect, 30_000);
     // Let replies that come in several messages arrive.
     let n = -1;
     for (let i = 0; i < 20 && n !== this.fake.sent.length; i++) {

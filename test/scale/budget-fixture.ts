@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { esc } from '../../src/core/markup.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
-import { AnnouncementStore } from '../../src/features/announcements/store.ts';
 import { FakeTelegram } from '../fakes/telegram-bot-api.ts';
-import { type BotProcess, DeliveryTally, MARKER, type Network, spawnBot } from '../faults/broadcast-fixture.ts';
+import { announceToEveryone, type BotProcess, DeliveryTally, type Network, spawnBot } from '../faults/broadcast-fixture.ts';
 import { freePort } from '../helpers/telegram-driver.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 
@@ -26,11 +24,7 @@ export async function seedPostgresNetwork(url: string, n: number): Promise<Netwo
         .values(slice.map(({ u, id, i }) => ({ key: `telegram:${u}`, person_id: id, platform: 'telegram', username: null, display_name: `Member ${i}`, language_hint: null, created_at: now, last_seen_at: now })))
         .execute();
     }
-    await new AnnouncementStore(database.db).create(
-      { kind: 'meeting', text: esc(`Tīkla sanāksme 27. maijā\n${MARKER}.`), audience: { target: { type: 'everyone' } }, schedule: { type: 'now' } },
-      { personId: ids[0]!, report: { platform: 'telegram', chatId: String(userIds[0]) }, language: 'en' },
-      new Date(),
-    );
+    await announceToEveryone(database.db, ids[0]!, userIds[0]!);
     return { userIds, coordinatorId: userIds[0]! };
   } finally {
     await database.close();

@@ -1,23 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock.ts';
-import type { Messenger } from '../../core/messenger.ts';
 import type { Address, Reply } from '../../core/types.ts';
-import type { DialectName } from '../../db/database.ts';
-import type { DB } from '../../db/schema.ts';
-import type { I18nService, Translator } from '../../i18n/index.ts';
+import type { Translator } from '../../i18n/index.ts';
 import { type DeliveryOutcome, DeliveryWorker } from '../announcements/worker.ts';
 import type { SendPacer } from '../announcements/rate-limit.ts';
+import type { FeatureDeps } from '../deps.ts';
 import type { PeopleService } from '../people/people-service.ts';
 import { type NoticeRow, NoticeStore } from './store.ts';
 
-export interface NoticesDeps {
-  db: Kysely<DB>;
-  dialect: DialectName;
-  clock: Clock;
-  log: Logger;
-  i18n: I18nService;
-  messenger: Messenger;
+/** What every feature has, less the notices themselves (which these deps build). */
+export interface NoticesDeps extends Pick<FeatureDeps, 'db' | 'dialect' | 'clock' | 'log' | 'i18n' | 'messenger'> {
   people: Pick<PeopleService, 'addressesOf' | 'languageOf'>;
   /** Shared with announcements, so both together keep under each platform's limits. */
   limiter: SendPacer;
