@@ -39,6 +39,8 @@ export interface Translator {
   plain(key: string, options?: TOptions): string;
   /** Whether the key exists (optional texts, e.g. per-programme extras). */
   has(key: string): boolean;
+  /** Changes whenever texts are added or replaced (a translation applied): cached views built with older texts are stale. */
+  readonly revision: number;
 }
 
 export interface I18nService {
@@ -110,7 +112,9 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
       return v as T;
     };
   };
+  let revision = 0;
   const forget = () => {
+    revision++;
     for (const m of memos) m.clear();
   };
   instance.store.on('added', forget);
@@ -131,6 +135,9 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
       t: (key, options) => (options === undefined ? markupOf(key) : (fixed(key, options) as unknown as Markup)),
       plain: (key, options) => (options === undefined ? plainOf(key) : (fixedPlain(key, options) as string)),
       has: hasKey,
+      get revision() {
+        return revision;
+      },
     });
   }
 

@@ -56,6 +56,11 @@ export function splitReplies(body: Markup, choices: Choice[][], limit: number): 
   return pieces.map((piece, i) => (i === pieces.length - 1 ? text(piece, choices) : text(piece)));
 }
 
+/** A page split once (and shared) with this reader's buttons under its last message. */
+export function withButtons(page: readonly Reply[], choices: Choice[][]): Reply[] {
+  return page.map((r, i) => (i === page.length - 1 && r.kind === 'text' ? text(r.text, choices) : r));
+}
+
 export function eligibilityFlow(store: CatalogueStore, staleMonths: number): FlowDef<QState> {
   const tr = (ctx: Ctx) => ctx.tr;
 

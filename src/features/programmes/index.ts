@@ -3,12 +3,13 @@ import type { Ctx } from '../../core/context.ts';
 import { join, type Markup } from '../../core/markup.ts';
 import { commandAction, type Feature } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
+import { ViewCache } from '../../core/view-cache.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
 import { problemLines } from './problems-view.ts';
 import { VersionStore } from './versions.ts';
-import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
+import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies, withButtons } from './eligibility-flow.ts';
 import { detailsMarkup, endedMarkup, type Freshness, listMarkup, listOrder, loc, sourcesMarkup, standing } from './render.ts';
 import { programmesNamedBy, searchProgrammes } from './search.ts';
 
@@ -51,9 +52,19 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
       ? [ctx.tr.t('programmes:reload.start_errors', { count: store.startErrors.length })]
       : [];
 
+  // Pages that depend only on the catalogue in use, the language and the day: built once, then shared.
+  const views = new ViewCache<readonly Reply[]>();
+  const viewKey = (ctx: Ctx, what: string) => `${what}|${ctx.tr.ui}|${ctx.tr.revision}|${asOf(ctx)}|${limit(ctx)}`;
+
   const list = (ctx: Ctx): Reply[] => {
+    const note = staffNote(ctx);
+    if (note.length) return buildList(ctx, note);
+    return [...views.get(store.current, viewKey(ctx, 'list'), () => buildList(ctx, note))];
+  };
+
+  const buildList = (ctx: Ctx, note: Markup[]): Reply[] => {
     const day = asOf(ctx);
-    const body = join([...staffNote(ctx), listMarkup(store.current, day, ctx.tr, fresh(ctx))], '\n\n');
+    const body = join([...note, listMarkup(store.current, day, ctx.tr, fresh(ctx))], '\n\n');
     const ordered = listOrder(store.current, ctx.tr.lng);
     const buttons = pairs(ordered.filter((p) => standing(p, day) !== 'ended').map((p) => showButton(ctx, p)));
     const ended = ordered.filter((p) => standing(p, day) === 'ended').length;
@@ -73,13 +84,14 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
 
   const details = (ctx: Ctx, p: Programme): Reply[] => {
     const staffRow = checkAll([staff], ctx.who) === true ? (options.staffButtons?.(ctx, p) ?? []) : [];
-    return splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), [
+    const page = views.get(store.current, viewKey(ctx, `details:${p.id}`), () => splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), [], limit(ctx)));
+    return withButtons(page, [
       [{ label: ctx.tr.plain('programmes:details.sources_button'), action: `programmes:sources:${p.id}` }, ...staffRow],
       [
         { label: ctx.tr.plain('programmes:menu.eligibility'), action: commandAction('eligibility') },
         { label: ctx.tr.plain('programmes:results.all'), action: commandAction('programmes') },
       ],
-    ], limit(ctx));
+    ]);
   };
 
   const sources = (ctx: Ctx, p: Programme): Reply[] =>

@@ -59,7 +59,7 @@ export interface SearchResult {
   suggestions: Programme[];
 }
 
-export function searchProgrammes(catalogue: Catalogue, query: string): SearchResult {
+export function searchProgrammes(catalogue: Catalogue, query: string, suggest = true): SearchResult {
   const entries = index(catalogue);
   const q = fold(query);
   if (!q) return { matches: [], suggestions: [] };
@@ -74,7 +74,7 @@ export function searchProgrammes(catalogue: Catalogue, query: string): SearchRes
     .map((e) => ({ e, hits: wanted.filter((w) => e.terms.some((t) => termMatches(w, t))).length }))
     .filter((x) => x.hits > 0);
   const matches = scored.filter((x) => x.hits === wanted.length).map((x) => x.e.programme);
-  if (matches.length) return { matches, suggestions: [] };
+  if (matches.length || !suggest) return { matches, suggestions: [] };
   // Nothing matches every word: suggest the programmes matching most words, then the closest names.
   const partial = scored.sort((a, b) => b.hits - a.hits).map((x) => x.e.programme);
   const closest = entries
@@ -94,6 +94,7 @@ export function programmesNamedBy(catalogue: Catalogue, text: string): Programme
   if (words.length === 0 || words.length > 5 || text.length > 60) return [];
   if (words.every((w) => STOP.has(stems(w)[0] ?? w))) return [];
   if (fold(text).replace(/ /g, '').length < 3) return [];
-  const r = searchProgrammes(catalogue, text);
+  // Most such texts are chatter: no suggestions are wanted, and finding the closest names is the costly part.
+  const r = searchProgrammes(catalogue, text, false);
   return r.matches.length <= 3 ? r.matches : [];
 }

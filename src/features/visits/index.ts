@@ -9,6 +9,7 @@ import { calendarFile } from './calendar.ts';
 import { loadVisitData } from './data-loader.ts';
 import { CalendarFeeds, feedRoute, feedUrl } from './feed.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
+import { ViewCache } from '../../core/view-cache.ts';
 import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates, visitSpan } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
 import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
@@ -98,8 +99,11 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     return rows;
   };
 
+  // An agenda is the same text for every reader of a language until the visit is edited: the key is the visit as
+  // read (its row and items), so an edit on any instance is seen at once.
+  const agendas = new ViewCache<readonly Markup[]>(100);
   const agendaReplies = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
-    const messages = agendaMessages(v, ctx.tr, limit(ctx));
+    const messages = agendas.get(undefined, `${ctx.tr.ui}|${ctx.tr.revision}|${limit(ctx)}|${JSON.stringify(v)}`, () => agendaMessages(v, ctx.tr, limit(ctx)));
     const buttons = await agendaButtons(ctx, v);
     return messages.map((m, i) => (i === messages.length - 1 ? text(m, buttons) : text(m)));
   };
