@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Text the bot shows is `Markup`: a small HTML subset (<b>, <i>, <u>, <s>, <code>, <pre>, <a href>, <blockquote>)
  * with every piece of user or data text escaped. Telegram renders it as-is (parse_mode HTML); other adapters
@@ -191,6 +193,20 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * end of one piece and opened again at the start of the next, so every piece is well-formed on its own.
  */
 export function splitMarkup(m: Markup, limit: number, measure: (piece: string) => number = textLength): Markup[] {
+  // The same texts are split again and again (a shared page, a question of the questionnaire, and each piece once
+  // more by the adapter): a split is remembered per limit and measure, and a copy handed out.
+  let byLimit = splits.get(measure);
+  if (!byLimit) splits.set(measure, (byLimit = new Map()));
+  let memo = byLimit.get(limit);
+  if (!memo) byLimit.set(limit, (memo = new LRUCache<string, Markup[]>({ max: 300 })));
+  let pieces = memo.get(m);
+  if (!pieces) memo.set(m, (pieces = split(m, limit, measure)));
+  return [...pieces];
+}
+
+const splits = new WeakMap<(piece: string) => number, Map<number, LRUCache<string, Markup[]>>>();
+
+function split(m: Markup, limit: number, measure: (piece: string) => number): Markup[] {
   const tree = parseMarkup(m);
   const whole = renderMarkup(tree);
   // Most messages fit: read by its text length, the whole is measured from the tree it was just rendered from.

@@ -6,6 +6,7 @@ import { contentLanguage, type Language, isLanguage, LANGUAGES, UI_LANGUAGES, ty
 import { ROOT } from '../data-dir.ts';
 import { type Coverage, coverageOf, type Message, messagesOf } from './catalog.ts';
 import { addFormatters } from './formatters.ts';
+import { compileTemplate, type FillWith, fillTemplate } from './templates.ts';
 
 export const LOCALES_DIR = join(ROOT, 'locales');
 export const DEFAULT_LANGUAGE: Language = 'lv';
@@ -120,6 +121,7 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   instance.store.on('added', forget);
   instance.store.on('removed', forget);
 
+  const formatter = instance.services.formatter!;
   const translators = new Map<UiLanguage, Translator>();
   for (const lng of UI_LANGUAGES) {
     // `t` with the language as an option is what getFixedT's function does, less a copy of every i18next option
@@ -129,11 +131,28 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
     const markupOf = memo((key) => fixed(key) as unknown as Markup);
     const plainOf = memo((key) => fixedPlain(key) as string);
     const hasKey = memo((key) => instance.exists(key, { lng, fallbackLng: false } as TOptions));
+    // Texts with values: read once into parts (the reader's language, else Latvian, as i18next falls back).
+    const templateOf = memo((key) => {
+      const [ns, path] = splitKey(key);
+      for (const code of lng === DEFAULT_LANGUAGE ? [lng] : [lng, DEFAULT_LANGUAGE]) {
+        const text = instance.getResource(code, ns, path) as unknown;
+        if (text !== undefined) return typeof text === 'string' ? compileTemplate(text) : undefined;
+      }
+      return undefined;
+    });
+    const formatWith = (value: unknown, format: string, o: Record<string, unknown>) => formatter.format(value, format, lng, { ...o, lng });
+    const asMarkup: FillWith = { escape: esc, format: formatWith };
+    const asPlain: FillWith = { format: formatWith };
+    const filled = (key: string, options: TOptions, how: FillWith): string | undefined => {
+      const parts = key.includes(':') ? templateOf(key) : undefined;
+      const text = parts && fillTemplate(parts, options as Record<string, unknown>, how);
+      return text === undefined ? undefined : tidy.process(text);
+    };
     translators.set(lng, {
       lng: contentLanguage(lng),
       ui: lng,
-      t: (key, options) => (options === undefined ? markupOf(key) : (fixed(key, options) as unknown as Markup)),
-      plain: (key, options) => (options === undefined ? plainOf(key) : (fixedPlain(key, options) as string)),
+      t: (key, options) => (options === undefined ? markupOf(key) : ((filled(key, options, asMarkup) ?? fixed(key, options)) as unknown as Markup)),
+      plain: (key, options) => (options === undefined ? plainOf(key) : (filled(key, options, asPlain) ?? (fixedPlain(key, options) as string))),
       has: hasKey,
       get revision() {
         return revision;

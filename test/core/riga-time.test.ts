@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { rigaDate, rigaTime } from '../../src/core/time.ts';
+import { isIsoDate, rigaDate, rigaTime } from '../../src/core/time.ts';
 
 const luxon = (d: Date) => {
   const r = DateTime.fromJSDate(d, { zone: 'Europe/Riga' });
@@ -24,5 +24,13 @@ describe('Riga date and time of an instant', () => {
     expect(instants.filter((d) => ours(d) !== luxon(d)).map((d) => `${d.toISOString()}: ${ours(d)} ≠ ${luxon(d)}`)).toEqual([]);
     expect(ours(new Date('2021-05-27T06:00:00Z'))).toBe('2021-05-27 09:00');
     expect(ours(new Date('2021-12-31T22:30:00Z'))).toBe('2022-01-01 00:30');
+  });
+});
+
+describe('a typed date', () => {
+  it('is a calendar day exactly when luxon says so: leap years, month ends, odd years and malformed text', () => {
+    const typed = ['2024-02-29', '2023-02-29', '2000-02-29', '1900-02-29', '2026-12-31', '2026-12-32', '2026-13-01', '2026-00-10', '2026-04-31', '2026-04-30', '0050-01-01', '9999-12-31', '2026-1-01', '2026-01-01x', ' 2026-01-01', ''];
+    for (let d = new Date(Date.UTC(2020, 0, 1)); d.getUTCFullYear() < 2029; d = new Date(d.getTime() + 86_400_000 * 3)) typed.push(d.toISOString().slice(0, 10));
+    for (const s of typed) expect(isIsoDate(s), s).toBe(/^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s).isValid);
   });
 });

@@ -26,3 +26,56 @@ describe('translators', () => {
     expect(en.has('common:extra.greeting')).toBe(true);
   });
 });
+
+describe('texts with values', () => {
+  it('read the same as i18next gives them: every text of every language, escaped and plain, with awkward values', async () => {
+    const { Municipalities } = await import('../../src/features/people/municipalities.ts');
+    const { UI_LANGUAGES } = await import('../../src/core/types.ts');
+    const { splitKey } = await import('../../src/i18n/index.ts');
+    const i18n = await createI18n();
+    // Some Romani texts, as translators would apply them, so a language with few texts is compared too.
+    i18n.apply('rom', [{ key: 'common:errors.unknown_command', value: 'Na džanav /{{command}}.' }]);
+    const plain = i18n.instance.cloneInstance({ interpolation: { escapeValue: false } });
+    const place = Municipalities.load().get('talsi')!.place;
+    const sample = (format: string | undefined, variant: number): unknown => {
+      const name = format?.split('(')[0]?.trim();
+      if (name === 'date') return ['2026-12-01', '2021-09-01', 'not a date'][variant];
+      if (name === 'dates') return [{ from: '2026-12-01', until: '2026-12-03' }, '2016–2020', { from: '2021-05-27', until: '2021-05-27' }][variant];
+      if (name === 'moment') return ['2026-12-01T10:30:00Z', new Date('2021-03-28T00:30:00Z'), 'nonsense'][variant];
+      if (name === 'clock') return ['09:30–10:00', '13:00', ''][variant];
+      if (name === 'place') return [place, 'Sabile & <Talsi>', place][variant];
+      return ['a <b>&amp; "c"</b>', 0, ''][variant];
+    };
+    let compared = 0;
+    for (const lng of UI_LANGUAGES) {
+      const tr = i18n.translator(lng);
+      const keys = new Set<string>();
+      for (const code of [lng, 'lv']) {
+        for (const [ns, tree] of Object.entries(i18n.instance.store.data[code] ?? {})) {
+          const walk = (o: Record<string, unknown>, prefix: string) => {
+            for (const [k, v] of Object.entries(o)) {
+              if (v && typeof v === 'object') walk(v as Record<string, unknown>, `${prefix}${k}.`);
+              else keys.add(`${ns}:${prefix}${k}`.replace(/_(zero|one|two|few|many|other)$/, ''));
+            }
+          };
+          walk(tree as Record<string, unknown>, '');
+        }
+      }
+      for (const key of keys) {
+        const [ns, path] = splitKey(key);
+        const text = String(i18n.instance.getResource(lng, ns, path) ?? i18n.instance.getResource('lv', ns, path) ?? i18n.instance.getResource('lv', ns, `${path}_other`) ?? '');
+        const names = [...text.matchAll(/\{\{-?\s*([^},]+?)\s*(?:,\s*([^}]*))?\}\}/g)].map((m) => [m[1]!, m[2]] as const);
+        for (let variant = 0; variant < 3; variant++) {
+          const options: Record<string, unknown> = {};
+          for (const [name, format] of names) options[name] = sample(format, variant);
+          // Texts with plural forms get a count (i18next picks the form) in one variant.
+          if (variant === 1 && i18n.instance.getResource('lv', ns, `${path}_other`) !== undefined) options.count = 3;
+          expect(tr.t(key, options), `${lng} ${key} #${variant}`).toBe(i18n.instance.t(key, { ...options, lng }));
+          expect(tr.plain(key, options), `${lng} ${key} #${variant} (plain)`).toBe(plain.t(key, { ...options, lng }));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(3000);
+  });
+});
