@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
 import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
-import { ActionRefStore, assignKeys, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore } from './choices.ts';
+import { ActionRefStore, assignKeys, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore, toRemember } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
 import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, type KnownIdentity, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
@@ -357,9 +357,10 @@ export class BotCore implements IncomingHandler {
     const { replies, pending, refs } = assignKeys(handled.replies, typingStep, incoming.capabilities.maxActionLength);
     await this.refs.save(refs, now);
     // An answer showing the same buttons as the one before (a menu again) leaves them as they are.
-    if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(pending, now)) {
+    const choices = toRemember(pending);
+    if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(choices, now)) {
       try {
-        await this.pending.set(person.id, chatKey, pending, now);
+        await this.pending.set(person.id, chatKey, choices, now);
       } catch (err) {
         this.deps.log.warn({ err }, 'could not remember typed choices');
       }

@@ -47,7 +47,8 @@ export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: n
           if (!('action' in c)) return c;
           const key = keyFor(pending.length, letters);
           pending.push({ key, label: c.label, action: c.action });
-          if (Buffer.byteLength(c.action) <= maxActionBytes) return { ...c, key };
+          // UTF-8 takes at most three bytes per UTF-16 unit: most button data is short enough not to be measured.
+          if (c.action.length * 3 <= maxActionBytes || Buffer.byteLength(c.action) <= maxActionBytes) return { ...c, key };
           const ref = actionRef(c.action);
           refs.push({ ref, action: c.action });
           return { ...c, key, action: ref };
@@ -100,6 +101,16 @@ export interface RememberedChoices {
  */
 const REFRESH_MS = 60 * 60 * 1000;
 
+/** A list of choices with its JSON, made once: compared with what was read, then written when it differs. */
+export interface ChoicesToRemember {
+  list: readonly PendingChoice[];
+  json: string;
+}
+
+export function toRemember(list: readonly PendingChoice[]): ChoicesToRemember {
+  return { list, json: JSON.stringify(list) };
+}
+
 export function parseChoices(remembered: RememberedChoices | undefined): PendingChoice[] {
   return remembered ? (JSON.parse(remembered.json) as PendingChoice[]) : [];
 }
@@ -129,28 +140,29 @@ export class PendingChoiceStore {
    * would change nothing: the list read (or none, when none was stored), not near the age the sweep takes, and not
    * written since by anything else in this process (a message sent first to the same chat, say).
    */
-  watch(personId: string, chatKey: string, read: RememberedChoices | undefined): { unchanged(choices: PendingChoice[], now: Date): boolean } {
+  watch(personId: string, chatKey: string, read: RememberedChoices | undefined): { unchanged(choices: ChoicesToRemember, now: Date): boolean } {
     const key = `${personId}\n${chatKey}`;
     const before = this.lastWrite.get(key);
     return {
       unchanged: (choices, now) => {
         if (this.lastWrite.get(key) !== before) return false;
-        if (!read) return choices.length === 0;
-        return choices.length > 0 && now.getTime() - Date.parse(read.updatedAt) < REFRESH_MS && JSON.stringify(choices) === read.json;
+        if (!read) return choices.list.length === 0;
+        return choices.list.length > 0 && now.getTime() - Date.parse(read.updatedAt) < REFRESH_MS && choices.json === read.json;
       },
     };
   }
 
-  async set(personId: string, chatKey: string, choices: PendingChoice[], now: Date): Promise<void> {
+  async set(personId: string, chatKey: string, choices: PendingChoice[] | ChoicesToRemember, now: Date): Promise<void> {
+    const { list, json } = Array.isArray(choices) ? toRemember(choices) : choices;
     const key = `${personId}\n${chatKey}`;
     this.lastWrite.delete(key);
     this.lastWrite.set(key, ++this.writes);
     if (this.lastWrite.size > WATCHED_CHATS) this.lastWrite.delete(this.lastWrite.keys().next().value!);
-    if (choices.length === 0) {
+    if (list.length === 0) {
       await this.remove.execute(this.db, { personId, chatKey });
       return;
     }
-    await this.upsert.execute(this.db, { personId, chatKey, choices: JSON.stringify(choices), updatedAt: now.toISOString() });
+    await this.upsert.execute(this.db, { personId, chatKey, choices: json, updatedAt: now.toISOString() });
   }
 
   async sweep(before: Date): Promise<void> {

@@ -64,4 +64,23 @@ describe('pages shared by every reader', () => {
     expect(u.text()).toContain('Opening words, moved to the town hall');
     expect(u.text()).not.toBe(first);
   });
+
+  it('a visit published or renamed on another instance is listed at once', async () => {
+    app = await testApp({ now: '2021-05-20T09:00:00Z' });
+    const u = await reader(app, 'u').as('expert', 'talsi', 'en');
+    await u.send('/visits');
+    const store = new VisitStore(app.database.db);
+    const { items, ...row } = (await store.get((await store.current(app.clock.now()))!.id))!;
+    const stamp = '2021-05-20T10:00:00.000Z';
+    await saveVisit(app.database.db, { ...row, id: 'karsava-2021', place: 'Kārsava', starts_on: '2021-06-10', ends_on: '2021-06-10', revision: 0, updated_at: stamp }, []);
+    await u.send('/visits');
+    expect(u.text()).toContain('Kārsava');
+    await saveVisit(app.database.db, { ...row, id: 'karsava-2021', place: 'Kārsavas pilsēta', starts_on: '2021-06-10', ends_on: '2021-06-10', revision: 1, updated_at: stamp }, []);
+    await u.send('/visits');
+    expect(u.text()).toContain('Kārsavas pilsēta');
+    await app.database.db.updateTable('visits').set({ published_at: null }).where('id', '=', 'karsava-2021').execute();
+    await u.send('/visits');
+    expect(u.text()).not.toContain('Kārsava');
+    expect(items.length).toBeGreaterThan(0);
+  });
 });

@@ -6,6 +6,7 @@ import { commandAction } from '../../core/router.ts';
 import { fold } from '../../core/text-match.ts';
 import { isIsoDate, rigaDate } from '../../core/time.ts';
 import { type Choice, type Reply, text } from '../../core/types.ts';
+import { ViewCache } from '../../core/view-cache.ts';
 import type { CatalogueStore } from './catalogue.ts';
 import { evaluate } from './engine.ts';
 import { type FactDef, factDef, type FactName, type Facts, FactsSchema, isFactName, nextSchoolYearStart } from './facts.ts';
@@ -148,8 +149,12 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
   };
 
   /** The next question, or the results when nothing more would settle a programme. */
+  // The next question depends only on the catalogue, the date and what is known or declined, and most cases start
+  // alike (who it is about, what is needed): a plan is worked out once per such state.
+  const plans = new ViewCache<{ fact: FactName | undefined }>(2000);
   const proceed = (ctx: Ctx, state: QState, prefix: Markup[] = []): Step<QState> => {
-    const next = plan(store.current, state.facts, state.asOf, state.declined).fact;
+    const key = `${state.asOf}|${state.declined.join(',')}|${JSON.stringify(state.facts)}`;
+    const next = plans.get(store.current, key, () => ({ fact: plan(store.current, state.facts, state.asOf, state.declined).fact })).fact;
     if (!next) return results(ctx, state, prefix);
     return ask(ctx, { ...state, picked: [] }, next, prefix);
   };
