@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { LRUCache } from 'lru-cache';
 import { fold, stems } from '../../core/text-match.ts';
 import type { Catalogue, Programme } from './catalogue.ts';
 
@@ -45,6 +46,19 @@ function index(catalogue: Catalogue): Entry[] {
   return entries;
 }
 
+/**
+ * The programmes one typed word matches, remembered per catalogue: the same words come again and again ("labdien",
+ * "programma", a name), and comparing one with every term (edit distance included) was 4% of an update.
+ */
+const byWord = new WeakMap<Catalogue, LRUCache<string, Set<Entry>>>();
+function entriesMatching(catalogue: Catalogue, entries: Entry[], word: string): Set<Entry> {
+  let memo = byWord.get(catalogue);
+  if (!memo) byWord.set(catalogue, (memo = new LRUCache<string, Set<Entry>>({ max: 5000 })));
+  let set = memo.get(word);
+  if (!set) memo.set(word, (set = new Set(entries.filter((e) => e.terms.some((t) => termMatches(word, t))))));
+  return set;
+}
+
 function termMatches(q: string, t: string): boolean {
   if (q === t) return true;
   if (q.length >= 5 && t.length >= 5 && (t.startsWith(q) || q.startsWith(t))) return true;
@@ -70,9 +84,8 @@ export function searchProgrammes(catalogue: Catalogue, query: string, suggest = 
   const all = stems(query);
   const words = all.filter((w) => !STOP.has(w));
   const wanted = words.length ? words : all;
-  const scored = entries
-    .map((e) => ({ e, hits: wanted.filter((w) => e.terms.some((t) => termMatches(w, t))).length }))
-    .filter((x) => x.hits > 0);
+  const found = wanted.map((w) => entriesMatching(catalogue, entries, w));
+  const scored = entries.map((e) => ({ e, hits: found.filter((set) => set.has(e)).length })).filter((x) => x.hits > 0);
   const matches = scored.filter((x) => x.hits === wanted.length).map((x) => x.e.programme);
   if (matches.length || !suggest) return { matches, suggestions: [] };
   // Nothing matches every word: suggest the programmes matching most words, then the closest names.

@@ -36,6 +36,8 @@ export class VisitStore {
   private cached: { signature: string; rows: Visit[] } | undefined;
   private readonly signature;
   private readonly all;
+  private readonly one;
+  private readonly items;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -48,6 +50,8 @@ export class VisitStore {
         .where('published_at', 'is not', null),
     );
     this.all = prepare(db, [], (db) => db.selectFrom('visits').selectAll().where('published_at', 'is not', null));
+    this.one = prepare(db, ['id'], (db, a) => db.selectFrom('visits').selectAll().where('id', '=', a.id));
+    this.items = prepare(db, ['id'], (db, a) => db.selectFrom('agenda_items').selectAll().where('visit_id', '=', a.id));
   }
 
   /** Published visits in `/visits` order as of `now`. */
@@ -78,9 +82,9 @@ export class VisitStore {
 
   async get(id: string): Promise<VisitWithAgenda | undefined> {
     await visitsReady(this.db);
-    const visit = await this.db.selectFrom('visits').selectAll().where('id', '=', id).executeTakeFirst();
+    const visit = await this.one.first(this.db, { id });
     if (!visit) return undefined;
-    const items = inAgendaOrder(await this.db.selectFrom('agenda_items').selectAll().where('visit_id', '=', id).execute());
+    const items = inAgendaOrder((await this.items.execute(this.db, { id })).rows);
     return { ...visit, items };
   }
 
