@@ -276,7 +276,10 @@ export class TelegramAdapter implements Adapter {
       capabilities: this.capabilities,
     };
     const work = this.handler.handle(incoming);
-    const quick = await Promise.race([work, new Promise<undefined>((resolve) => this.later(() => resolve(undefined), CALLBACK_ANSWER_MS))]);
+    // The timer goes as soon as the answer is in: one left waiting per press piles up under load.
+    let cancel = () => {};
+    const quick = await Promise.race([work, new Promise<undefined>((resolve) => (cancel = this.later(() => resolve(undefined), CALLBACK_ANSWER_MS)))]);
+    cancel();
     const answer = (toast?: Reply) =>
       ctx
         .answerCallbackQuery(toast?.kind === 'toast' ? { text: [...toPlain(toast.text)].slice(0, TOAST_LIMIT).join('') } : {})
@@ -432,12 +435,17 @@ export class TelegramAdapter implements Adapter {
     }
   }
 
-  private later(fn: () => void, ms: number): void {
+  /** Runs `fn` after `ms` (or at stop); the function returned cancels it. */
+  private later(fn: () => void, ms: number): () => void {
     const t = setTimeout(() => {
       this.timers.delete(t);
       fn();
     }, ms);
     this.timers.set(t, fn);
+    return () => {
+      clearTimeout(t);
+      this.timers.delete(t);
+    };
   }
 }
 

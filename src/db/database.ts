@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DB } from './schema.ts';
+import { runPreparedDirectly } from './prepared.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -46,7 +47,9 @@ export function openSqlite(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   // Deleted content is overwritten with zeros, so an erased person leaves no fragments in free pages.
   sqlite.pragma('secure_delete = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const handle = withStatementCache(sqlite);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  runPreparedDirectly(db, handle);
   return {
     db,
     dialect: 'sqlite',

@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import type { SqliteDatabase } from 'kysely';
 
 /** Enough for every distinct query the bot runs in a day; `in (?, ?, …)` lists of other lengths come and go. */
 export const STATEMENT_CACHE_SIZE = 500;
@@ -11,14 +11,17 @@ export const STATEMENT_CACHE_SIZE = 500;
  * iterated cannot run twice at once: Kysely's one SQLite connection never asks for that, but should it, the same
  * SQL gets a statement of its own. SQLite re-prepares a cached statement itself after a schema change.
  */
-export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase & { readonly inTransaction: boolean; prepare(sql: string): SQLite.Statement } {
   const cache = new Map<string, SQLite.Statement>();
   return {
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
     close: () => {
       cache.clear();
       sqlite.close();
     },
-    prepare(sql: string): SqliteStatement {
+    prepare(sql: string): SQLite.Statement {
       const cached = cache.get(sql);
       if (cached) {
         if (cached.busy) return sqlite.prepare(sql);
