@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
-import type { Reply } from './types.ts';
+import type { Choice, Reply } from './types.ts';
 
 /** A choice as remembered for typing: the key shown beside it, its label and the button data it stands for. */
 export interface PendingChoice {
@@ -43,15 +43,16 @@ export function assignKeys(replies: Reply[], letters: boolean, maxActionBytes: n
     return {
       ...r,
       choices: r.choices.map((row) =>
-        row.map((c) => {
+        row.map((c): Choice => {
           if (!('action' in c)) return c;
           const key = keyFor(pending.length, letters);
-          pending.push({ key, label: c.label, action: c.action });
+          const { label, action } = c;
+          pending.push({ key, label, action });
           // UTF-8 takes at most three bytes per UTF-16 unit: most button data is short enough not to be measured.
-          if (c.action.length * 3 <= maxActionBytes || Buffer.byteLength(c.action) <= maxActionBytes) return { ...c, key };
-          const ref = actionRef(c.action);
-          refs.push({ ref, action: c.action });
-          return { ...c, key, action: ref };
+          if (action.length * 3 <= maxActionBytes || Buffer.byteLength(action) <= maxActionBytes) return { label, action, key };
+          const ref = actionRef(action);
+          refs.push({ ref, action });
+          return { label, action: ref, key };
         }),
       ),
     };
