@@ -185,6 +185,22 @@ export async function createApp(options: AppOptions): Promise<App> {
   let adapters: Adapter[] = [];
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
+  const STOP_WAITS_FOR_START_MS = 10_000;
+  const startNow = async (list: Adapter[]): Promise<void> => {
+    if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
+    adapters = list;
+    for (const adapter of adapters) {
+      messenger.register(adapter);
+      await adapter.start(core);
+    }
+    for (const feature of registry.features) await feature.start?.();
+    await core.sweep().catch((err) => log.warn({ err }, 'conversation sweep failed'));
+    sweepTimer = setInterval(() => {
+      core.sweep().catch((err) => log.warn({ err }, 'conversation sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweepTimer.unref();
+  };
   let http: ObservabilityServer | undefined;
   const startedAt = Date.now();
 
@@ -220,22 +236,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     health,
     httpPort: () => http?.port,
-    async start(list) {
-      if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
-      adapters = list;
-      for (const adapter of adapters) {
-        messenger.register(adapter);
-        await adapter.start(core);
-      }
-      for (const feature of registry.features) await feature.start?.();
-      await core.sweep().catch((err) => log.warn({ err }, 'conversation sweep failed'));
-      sweepTimer = setInterval(() => {
-        core.sweep().catch((err) => log.warn({ err }, 'conversation sweep failed'));
-      }, SWEEP_INTERVAL_MS);
-      sweepTimer.unref();
+    start(list) {
+      // Assigned before any of it runs: an adapter may ask to stop from inside its own start.
+      starting = Promise.resolve().then(() => startNow(list));
+      return starting;
     },
     stop() {
       stopping ??= (async () => {
+        // A stop asked for while starting (the console's input ended before start-up work did) waits for it:
+        // closing the database under the features' start would end the process with an error.
+        // Bounded: an adapter that never finishes starting (a platform that does not answer) must not keep the
+        // process from stopping.
+        if (starting) await Promise.race([starting.catch(() => undefined), new Promise((r) => setTimeout(r, STOP_WAITS_FOR_START_MS).unref())]);
         if (sweepTimer) clearInterval(sweepTimer);
         await http?.close();
         for (const adapter of adapters) {

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { postgresRunner, runPreparedDirectly } from './prepared.ts';
 import type { DB } from './schema.ts';
 
 // The one place PostgreSQL's differences from SQLite are handled: bigint (int8: counts, serial ids) and numeric come
@@ -32,6 +33,7 @@ export async function openPostgres(url: string): Promise<Database> {
   // retried by whoever made it), the process stays up.
   pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  runPreparedDirectly(db, postgresRunner(pool));
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   return {
     db,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Compilable, CompiledQuery, InferResult, Kysely, QueryResult, Transaction } from 'kysely';
 
 type Executor<DB> = Kysely<DB> | Transaction<DB>;
@@ -40,8 +41,14 @@ export class PreparedQuery<DB, K extends string, Q extends Compilable<any>> {
   /** Runs it on the database or inside a transaction (the compiled SQL does not depend on the connection). */
   execute(on: Executor<DB>, args: Record<K, string>): Promise<QueryResult<InferResult<Q>[number]>> {
     const query = this.bind(args) as CompiledQuery<InferResult<Q>[number]>;
-    const sqlite = direct.get(on);
-    return sqlite && !sqlite.inTransaction ? Promise.resolve(runOn(sqlite, query)) : on.executeQuery(query);
+    const runner = direct.get(on);
+    return (runner?.(query, this.statementName(query.sql), () => on.executeQuery(query)) ?? on.executeQuery(query)) as Promise<QueryResult<InferResult<Q>[number]>>;
+  }
+
+  private name: string | undefined;
+  /** A name for the server to keep the statement under (PostgreSQL), the same for the same SQL in every process. */
+  private statementName(sql: string): string {
+    return (this.name ??= `k${createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`);
   }
 
   async first(on: Executor<DB>, args: Record<K, string>): Promise<InferResult<Q>[number] | undefined> {
@@ -55,29 +62,66 @@ export class PreparedQuery<DB, K extends string, Q extends Compilable<any>> {
 }
 
 /**
- * SQLite handles whose prepared queries may skip Kysely's executor. better-sqlite3 runs a statement synchronously,
- * so nothing can come between its start and end; going through Kysely's connection lock, executor and result
- * plugins (none here) cost more per update than SQLite's own work for the update's read, and made a fifth of the
- * garbage. Only outside a transaction: inside one (`inTransaction`, a Kysely transaction awaiting between its
- * statements) the query waits for the connection as Kysely has it do, rather than joining someone else's work.
+ * Runs a prepared query without Kysely's executor, or returns undefined to have Kysely run it. `viaKysely` runs it
+ * the ordinary way (for a fallback after an error the direct way cannot recover from).
  */
-interface DirectSqlite {
+export type DirectRunner = (query: CompiledQuery, name: string, viaKysely: () => Promise<QueryResult<unknown>>) => Promise<QueryResult<unknown>> | undefined;
+const direct = new WeakMap<object, DirectRunner>();
+
+/** Lets prepared queries on `db` (not on its transactions, which are other objects) run through `runner`. */
+export function runPreparedDirectly(db: Kysely<any>, runner: DirectRunner): void {
+  direct.set(db, runner);
+}
+
+interface SqliteHandle {
   readonly inTransaction: boolean;
   prepare(sql: string): { readonly reader: boolean; all(params: readonly unknown[]): unknown[]; run(params: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } };
 }
-const direct = new WeakMap<object, DirectSqlite>();
 
-/** Lets prepared queries on `db` run straight on its SQLite handle (see `DirectSqlite`). */
-export function runPreparedDirectly(db: Kysely<any>, sqlite: DirectSqlite): void {
-  direct.set(db, sqlite);
+/**
+ * SQLite: better-sqlite3 runs a statement synchronously, so nothing can come between its start and end; going
+ * through Kysely's connection lock, executor and result plugins (none here) cost more per update than SQLite's own
+ * work for the update's read, and made a fifth of the garbage. Only outside a transaction: inside one
+ * (`inTransaction`, a Kysely transaction awaiting between its statements) the query waits for the connection as
+ * Kysely has it do, rather than joining someone else's work. Results are made as Kysely's SQLite driver makes them.
+ */
+export function sqliteRunner(sqlite: SqliteHandle): DirectRunner {
+  return (query) => {
+    if (sqlite.inTransaction) return undefined;
+    const stmt = sqlite.prepare(query.sql);
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) });
+    const { changes, lastInsertRowid } = stmt.run(query.parameters);
+    return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+  };
 }
 
-/** What Kysely's SQLite driver returns for a statement, made the same way. */
-function runOn<R>(sqlite: DirectSqlite, query: CompiledQuery<R>): QueryResult<R> {
-  const stmt = sqlite.prepare(query.sql);
-  if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
-  const { changes, lastInsertRowid } = stmt.run(query.parameters);
-  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ command: string; rowCount: number | null; rows: unknown[] }>;
+}
+
+/**
+ * PostgreSQL: the queries every update runs become named prepared statements, parsed and planned once per
+ * connection instead of on every call (what the fair anchor does, and what the server's share of two cores needs).
+ * A statement prepared before another instance changed a table's columns fails once with "cached plan must not
+ * change result type" (0A000); that query then runs the ordinary way. Results are made as Kysely's driver makes them.
+ */
+export function postgresRunner(pool: PgPool): DirectRunner {
+  // A statement whose plan went stale is prepared again under a new name: connections keep the old one for good.
+  const renamed = new Map<string, number>();
+  return (query, name, viaKysely) => {
+    const generation = renamed.get(name);
+    return pool.query({ name: generation ? `${name}_${generation}` : name, text: query.sql, values: [...query.parameters] }).then(
+      ({ command, rowCount, rows }) => ({
+        numAffectedRows: command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE' ? BigInt(rowCount ?? 0) : undefined,
+        rows: rows ?? [],
+      }),
+      (err: { code?: string }) => {
+        if (err?.code !== '0A000') return Promise.reject(err);
+        renamed.set(name, (generation ?? 0) + 1);
+        return viaKysely();
+      },
+    );
+  };
 }
 
 /** `prepare(db, ['id'], (db, a) => db.selectFrom('t').selectAll().where('id', '=', a.id))`: see PreparedQuery. */

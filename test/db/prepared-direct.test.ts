@@ -1,15 +1,16 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/db/database.ts';
 import { prepare } from '../../src/db/prepared.ts';
+import { ON_POSTGRES, openTestDatabase } from '../helpers/harness.ts';
 
-// Prepared queries on SQLite skip Kysely's executor when no transaction is open. What must hold: the same results
-// as through Kysely, and a write never joins a transaction someone else has open (its rollback must not take it).
+// Prepared queries skip Kysely's executor (on SQLite when no transaction is open; on PostgreSQL as named statements).
+// What must hold: the same results as through Kysely, and a write never joins a transaction someone else has open
+// (its rollback must not take it).
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => close?.());
 
 async function notes() {
-  const database = openSqlite(':memory:');
+  const database = await openTestDatabase(undefined);
   close = database.close;
   const db = database.db as unknown as import('kysely').Kysely<{ notes: { id: string; body: string } }>;
   await sql`create table notes (id text primary key, body text not null)`.execute(db);
@@ -50,5 +51,16 @@ describe('prepared queries on SQLite', () => {
     await outside;
     expect(await get.first(db, { id: 'outside' })).toEqual({ id: 'outside', body: 'kept' });
     expect(await get.first(db, { id: 'inside' })).toBeUndefined();
+  });
+
+  it.runIf(ON_POSTGRES)('on PostgreSQL, keep working when another instance changes a table under a prepared statement', async () => {
+    const { db, put, get } = await notes();
+    const all = prepare(db, [], (db) => db.selectFrom('notes').selectAll());
+    await put.execute(db, { id: 'a', body: 'one' });
+    // Prepared on every connection the pool may hand out.
+    for (let i = 0; i < 12; i++) expect(await all.execute(db, {})).toMatchObject({ rows: [{ id: 'a', body: 'one' }] });
+    await sql`alter table notes add column extra text`.execute(db);
+    for (let i = 0; i < 12; i++) expect((await all.execute(db, {})).rows).toEqual([{ id: 'a', body: 'one', extra: null }]);
+    expect(await get.first(db, { id: 'a' })).toEqual({ id: 'a', body: 'one', extra: null });
   });
 });
