@@ -1,4 +1,7 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs (and the zip code under it) is loaded when a sheet is made or read, not at every start. */
+const excel = async () => (await import('exceljs')).default;
 import { isUiLanguage, type UiLanguage } from '../../core/types.ts';
 
 /**
@@ -29,7 +32,7 @@ export const SHEET_HEADINGS = {
  * language of whoever asked for it).
  */
 export async function writeSheet(locale: UiLanguage, rows: readonly SheetRow[], title: string, readme: string): Promise<Uint8Array> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   wb.creator = 'roma-network-bot';
   wb.title = title;
   const ws = wb.addWorksheet(locale, { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -97,7 +100,7 @@ export async function readSheet(data: Uint8Array): Promise<ParsedSheet> {
   const size = declaredUnzippedSize(data);
   if (size === undefined) return { ok: false, reason: 'unreadable' };
   if (size > MAX_UNZIPPED) return { ok: false, reason: 'too_large' };
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   try {
     await wb.xlsx.load(Buffer.from(data) as unknown as ExcelJS.Buffer);
   } catch {
