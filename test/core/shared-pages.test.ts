@@ -58,8 +58,9 @@ describe('pages shared by every reader', () => {
     const visit = (await store.current(app.clock.now()))!;
     const { items, ...row } = (await store.get(visit.id))!;
     expect(items.length).toBeGreaterThan(0);
-    // Written straight to the database, as another instance's editor would.
-    await saveVisit(app.database.db, row, items.map((it, i) => (i === 0 ? { ...it, title: 'Opening words, moved to the town hall' } : it)));
+    // Written straight to the database, as another instance's editor would: the next revision, with its agenda.
+    const edited = { ...row, revision: row.revision + 1, updated_at: '2021-05-20T10:00:00.000Z' };
+    await saveVisit(app.database.db, edited, items.map((it, i) => (i === 0 ? { ...it, title: 'Opening words, moved to the town hall' } : it)));
     await u.send('/agenda 2021-05-27');
     expect(u.text()).toContain('Opening words, moved to the town hall');
     expect(u.text()).not.toBe(first);

@@ -16,7 +16,7 @@ import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
 import { isRsvpAnswer, RSVP_ANSWERS, RsvpService } from './rsvp.ts';
 import { rsvpWorkbook } from './rsvp-export.ts';
 import type { RsvpAnswer } from './tables.ts';
-import { setVisitsLoading, type Visit, VisitStore, type VisitWithAgenda } from './visit-store.ts';
+import { revisionOf, setVisitsLoading, type Visit, VisitStore, type VisitWithAgenda } from './visit-store.ts';
 
 export type { PublishedVisit } from './editor-flow.ts';
 export { VisitStore } from './visit-store.ts';
@@ -99,11 +99,11 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
     return rows;
   };
 
-  // An agenda is the same text for every reader of a language until the visit is edited: the key is the visit as
-  // read (its row and items), so an edit on any instance is seen at once.
+  // An agenda is the same text for every reader of a language until the visit is edited: the key is the visit's
+  // revision as read, so an edit on any instance is seen at once.
   const agendas = new ViewCache<readonly Markup[]>(100);
   const agendaReplies = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
-    const messages = agendas.get(undefined, `${ctx.tr.ui}|${ctx.tr.revision}|${limit(ctx)}|${JSON.stringify(v)}`, () => agendaMessages(v, ctx.tr, limit(ctx)));
+    const messages = agendas.get(undefined, `${ctx.tr.ui}|${ctx.tr.revision}|${limit(ctx)}|${revisionOf(v)}`, () => agendaMessages(v, ctx.tr, limit(ctx)));
     const buttons = await agendaButtons(ctx, v);
     return messages.map((m, i) => (i === messages.length - 1 ? text(m, buttons) : text(m)));
   };

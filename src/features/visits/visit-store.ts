@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { rigaDate } from '../../core/time.ts';
 import { fold, hasCyrillic, translit } from '../../core/text-match.ts';
 import { prepare } from '../../db/prepared.ts';
@@ -9,6 +10,14 @@ import type { AgendaItemsTable, VisitsTable } from './tables.ts';
 export type Visit = Selectable<VisitsTable>;
 export type AgendaItem = Selectable<AgendaItemsTable>;
 export type VisitWithAgenda = Visit & { items: AgendaItem[] };
+
+/**
+ * What identifies a version of a visit and its agenda: `saveVisit` writes both in one transaction, and every
+ * writer raises the revision or the time of the change (the editor, the shipped files).
+ */
+export function revisionOf(v: Visit): string {
+  return `${v.id}|${v.revision}|${v.updated_at}|${v.published_at ?? ''}`;
+}
 
 /**
  * The shipped visits (data/visits) are loaded into the database when the feature is built; anyone reading visits
@@ -34,6 +43,8 @@ export type VisitLookup = { found: Visit } | { ambiguous: Visit[] } | { none: tr
  */
 export class VisitStore {
   private cached: { signature: string; rows: Visit[] } | undefined;
+  /** Agendas by visit revision: every edit (the editor, the shipped files) writes the visit row with its agenda. */
+  private readonly agendas = new LRUCache<string, AgendaItem[]>({ max: 200 });
   private readonly signature;
   private readonly all;
   private readonly one;
@@ -82,10 +93,13 @@ export class VisitStore {
 
   async get(id: string): Promise<VisitWithAgenda | undefined> {
     await visitsReady(this.db);
-    const visit = await this.one.first(this.db, { id });
+    // A published visit comes from the list, read again only when it changed; its agenda is read once per revision.
+    const visit = (await this.published()).find((v) => v.id === id) ?? (await this.one.first(this.db, { id }));
     if (!visit) return undefined;
-    const items = inAgendaOrder((await this.items.execute(this.db, { id })).rows);
-    return { ...visit, items };
+    const key = revisionOf(visit);
+    let items = this.agendas.get(key);
+    if (!items) this.agendas.set(key, (items = inAgendaOrder((await this.items.execute(this.db, { id })).rows)));
+    return { ...visit, items: [...items] };
   }
 
   /** The visit going on today, else the next one, else the most recent: what "the current visit" means. */
