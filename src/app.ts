@@ -95,7 +95,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const i18n = await createI18n(undefined, { menuCoverage: config.languageMenuCoverage });
   const municipalities = Municipalities.load();
   const admins = new Set([...config.admins, ...(options.extraAdmins ?? [])]);
-  const people = new PeopleService(database.db, { admins, languageFromHint: i18n.fromHint });
+  const people = new PeopleService(database.db, { admins, languageFromHint: i18n.fromHint, dialect: database.dialect });
   const messenger = new Messenger();
   const registry = new Registry();
 
