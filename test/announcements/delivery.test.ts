@@ -144,6 +144,21 @@ describe('announcement delivery', () => {
     expect(telegram.to('c1').map((d) => d.text).join('\n')).toContain('Internal Server Error');
   });
 
+  it('keeps a row the platform keeps rate-limiting (429) well past the attempts a failing one gets, and delivers it', async () => {
+    const { telegram, create } = await network(1);
+    const slowDown = { kind: 'retry', reason: 'Too Many Requests: retry after 1', retryAfterMs: 1000 } as const;
+    telegram.failNext('u0', ...Array.from({ length: 12 }, () => slowDown));
+    await create();
+    await app.announcements.tickNow();
+    for (let i = 0; i < 20; i++) {
+      await app.announcements.worker.drain();
+      app.clock.advance(6 * 60_000);
+    }
+    const row = await app.database.db.selectFrom('outbox').selectAll().where('chat_id', '=', 'u0').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'sent', attempts: 13 });
+    expect(telegram.to('u0')).toHaveLength(1);
+  });
+
   it('leaves out members who unsubscribed, from everything or from this kind', async () => {
     const { telegram, people, create } = await network(3);
     await people[0]!.send('/unsubscribe all');

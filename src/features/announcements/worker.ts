@@ -5,6 +5,9 @@ import type { Messenger } from '../../core/messenger.ts';
 import type { Address, Platform, Reply } from '../../core/types.ts';
 import type { SendPacer } from './rate-limit.ts';
 
+/** Rows rate-limited by the platform (429) get this many times `maxAttempts` before they are given up. */
+const RATE_LIMITED_ATTEMPTS = 4;
+
 export type DeliveryOutcome = 'sent' | 'unreachable' | 'failed' | 'retry';
 
 /** What the worker needs of a row: announcement deliveries (`outbox`) and notices (`notices`) both have it. */
@@ -252,7 +255,11 @@ export class DeliveryWorker<R extends DeliveryRow> {
       this.o.onOutcome?.(row, 'sent');
       return;
     }
-    if (failure.kind === 'retry' && row.attempts < this.maxAttempts && !partlySent) {
+    // A 429 is the platform pacing us, not this message failing: every send on the platform pauses for it, and the
+    // row gets several times the attempts before it is given up (a bot pacing too fast, or several instances, draw
+    // hundreds of them in one broadcast).
+    const allowed = failure.kind === 'retry' && failure.retryAfterMs !== undefined ? this.maxAttempts * RATE_LIMITED_ATTEMPTS : this.maxAttempts;
+    if (failure.kind === 'retry' && row.attempts < allowed && !partlySent) {
       if (failure.retryAfterMs) this.o.limiter.pause(row.platform, failure.retryAfterMs);
       const delay = failure.retryAfterMs ?? backoffMs(row.attempts);
       await this.o.store.retryLater(row, new Date(now.getTime() + delay), now, failure.reason.slice(0, 300));
