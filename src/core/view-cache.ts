@@ -4,8 +4,8 @@ import { LRUCache } from 'lru-cache';
  * Texts built from data that changes rarely and as a whole (the catalogue in use, a visit's agenda): the same
  * programme page is asked for by everyone, and building it (conditions, dated values, a dozen translations) was a
  * fifth of an update's work. A cached text belongs to one version of its data: when `source` is another object
- * (a catalogue published, a translation applied) everything cached before is dropped. The key names everything
- * else the text depends on (language, day, limits); a text that depends on the reader's role is not cached.
+ * (a catalogue published) everything cached before is dropped. The key names everything else the text depends on
+ * (language, translation revision, day, limits); a text that depends on the reader's role is not cached.
  */
 export class ViewCache<V extends object> {
   private readonly cache: LRUCache<string, V>;
