@@ -44,6 +44,9 @@ export interface AppOptions {
   floodLimit?: boolean;
 }
 
+/** How long a stop asked for during start waits for it (an adapter that never finishes starting must not block it). */
+const STOP_WAITS_FOR_START_MS = 10_000;
+
 /** Everything the bot is, wired once: storage, languages, features, the core and the adapters it talks through. */
 export interface App {
   config: Config;
@@ -186,7 +189,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
-  const STOP_WAITS_FOR_START_MS = 10_000;
   const startNow = async (list: Adapter[]): Promise<void> => {
     if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
     adapters = list;
@@ -245,8 +247,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       stopping ??= (async () => {
         // A stop asked for while starting (the console's input ended before start-up work did) waits for it:
         // closing the database under the features' start would end the process with an error.
-        // Bounded: an adapter that never finishes starting (a platform that does not answer) must not keep the
-        // process from stopping.
         if (starting) await Promise.race([starting.catch(() => undefined), new Promise((r) => setTimeout(r, STOP_WAITS_FOR_START_MS).unref())]);
         if (sweepTimer) clearInterval(sweepTimer);
         await http?.close();

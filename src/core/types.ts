@@ -163,6 +163,11 @@ export function text(t: Markup, choices?: Choice[][]): TextReply {
   return choices && choices.length ? { kind: 'text', text: t, choices } : { kind: 'text', text: t };
 }
 
+/** Messages (a long answer split, or a page shared by every reader) with buttons under the last one. */
+export function withButtons(messages: readonly Markup[], choices: Choice[][]): Reply[] {
+  return messages.map((m, i) => (i === messages.length - 1 ? text(m, choices) : text(m)));
+}
+
 /** What an adapter returns for a sent message, so it can be edited later. */
 export interface SentRef {
   address: Address;

@@ -8,6 +8,7 @@ import type { PersonalData } from '../../core/router.ts';
 import { type Address, type IdentityKey, type Platform, type IdentityRef, identityKey, isUiLanguage, type Language, parseIdentityKey, type UiLanguage } from '../../core/types.ts';
 import { prepare } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
+import type { DialectName } from '../../db/database.ts';
 import type { PersonsTable } from './tables.ts';
 
 // Username and display name change rarely; writing last_seen on every message would make every read a write.
@@ -19,7 +20,7 @@ export interface PeopleServiceOptions {
   /** The language for someone who has not chosen one, from the platform's hint. */
   languageFromHint: (hint: string | undefined | null) => Language;
   /** PostgreSQL writes a newcomer's person and account in one statement (one round trip instead of four). */
-  dialect?: 'sqlite' | 'postgres';
+  dialect?: DialectName;
 }
 
 /** One row per person; each platform account is an identity linked to it. */

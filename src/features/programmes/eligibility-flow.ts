@@ -5,7 +5,7 @@ import { join, type Markup, markup, splitMarkup } from '../../core/markup.ts';
 import { commandAction } from '../../core/router.ts';
 import { fold } from '../../core/text-match.ts';
 import { isIsoDate, rigaDate } from '../../core/time.ts';
-import { type Choice, type Reply, text } from '../../core/types.ts';
+import { type Choice, type Reply, text, withButtons } from '../../core/types.ts';
 import { ViewCache } from '../../core/view-cache.ts';
 import type { CatalogueStore } from './catalogue.ts';
 import { evaluate } from './engine.ts';
@@ -53,13 +53,7 @@ export function parseDate(input: string): string | undefined {
 
 /** Splits long answers into messages a phone shows whole; buttons go under the last one. */
 export function splitReplies(body: Markup, choices: Choice[][], limit: number): Reply[] {
-  const pieces = splitMarkup(body, limit);
-  return pieces.map((piece, i) => (i === pieces.length - 1 ? text(piece, choices) : text(piece)));
-}
-
-/** A page split once (and shared) with this reader's buttons under its last message. */
-export function withButtons(page: readonly Reply[], choices: Choice[][]): Reply[] {
-  return page.map((r, i) => (i === page.length - 1 && r.kind === 'text' ? text(r.text, choices) : r));
+  return withButtons(splitMarkup(body, limit), choices);
 }
 
 export function eligibilityFlow(store: CatalogueStore, staleMonths: number): FlowDef<QState> {
@@ -148,10 +142,10 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
     return { replies: splitReplies(body, buttons, limit), done: true };
   };
 
-  /** The next question, or the results when nothing more would settle a programme. */
   // The next question depends only on the catalogue, the date and what is known or declined, and most cases start
   // alike (who it is about, what is needed): a plan is worked out once per such state.
   const plans = new ViewCache<{ fact: FactName | undefined }>(2000);
+  /** The next question, or the results when nothing more would settle a programme. */
   const proceed = (ctx: Ctx, state: QState, prefix: Markup[] = []): Step<QState> => {
     const key = `${state.asOf}|${state.declined.join(',')}|${JSON.stringify(state.facts)}`;
     const next = plans.get(store.current, key, () => ({ fact: plan(store.current, state.facts, state.asOf, state.declined).fact })).fact;

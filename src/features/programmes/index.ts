@@ -1,15 +1,15 @@
 import { anyone, checkAll, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
-import { join, type Markup } from '../../core/markup.ts';
+import { join, type Markup, splitMarkup } from '../../core/markup.ts';
 import { commandAction, type Feature } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
 import { ViewCache } from '../../core/view-cache.ts';
-import { type Choice, type Reply, text } from '../../core/types.ts';
+import { type Choice, type Reply, text, withButtons } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { CatalogueStore, formatError, type Programme, type ReloadRecord } from './catalogue.ts';
 import { problemLines } from './problems-view.ts';
 import { VersionStore } from './versions.ts';
-import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies, withButtons } from './eligibility-flow.ts';
+import { ELIGIBILITY_FLOW, eligibilityFlow, splitReplies } from './eligibility-flow.ts';
 import { detailsMarkup, endedMarkup, type Freshness, listMarkup, listOrder, loc, sourcesMarkup, standing } from './render.ts';
 import { programmesNamedBy, searchProgrammes } from './search.ts';
 
@@ -53,13 +53,14 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
       : [];
 
   // Pages that depend only on the catalogue in use, the language and the day: built once, then shared.
-  const views = new ViewCache<readonly Reply[]>();
+  const lists = new ViewCache<readonly Reply[]>();
+  const pages = new ViewCache<readonly Markup[]>();
   const viewKey = (ctx: Ctx, what: string) => `${what}|${ctx.tr.ui}|${ctx.tr.revision}|${asOf(ctx)}|${limit(ctx)}`;
 
   const list = (ctx: Ctx): Reply[] => {
     const note = staffNote(ctx);
     if (note.length) return buildList(ctx, note);
-    return [...views.get(store.current, viewKey(ctx, 'list'), () => buildList(ctx, note))];
+    return [...lists.get(store.current, viewKey(ctx, 'list'), () => buildList(ctx, note))];
   };
 
   const buildList = (ctx: Ctx, note: Markup[]): Reply[] => {
@@ -84,7 +85,7 @@ export function programmesFeature(deps: FeatureDeps, options: ProgrammesOptions 
 
   const details = (ctx: Ctx, p: Programme): Reply[] => {
     const staffRow = checkAll([staff], ctx.who) === true ? (options.staffButtons?.(ctx, p) ?? []) : [];
-    const page = views.get(store.current, viewKey(ctx, `details:${p.id}`), () => splitReplies(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), [], limit(ctx)));
+    const page = pages.get(store.current, viewKey(ctx, `details:${p.id}`), () => splitMarkup(detailsMarkup(p, asOf(ctx), ctx.tr, fresh(ctx)), limit(ctx)));
     return withButtons(page, [
       [{ label: ctx.tr.plain('programmes:details.sources_button'), action: `programmes:sources:${p.id}` }, ...staffRow],
       [

@@ -3,13 +3,13 @@ import type { Ctx } from '../../core/context.ts';
 import { esc, join, type Markup, markup } from '../../core/markup.ts';
 import { commandAction, type Feature, type PersonalData } from '../../core/router.ts';
 import { rigaDate } from '../../core/time.ts';
-import { type Choice, type Reply, text } from '../../core/types.ts';
+import { type Choice, type Reply, text, withButtons } from '../../core/types.ts';
+import { ViewCache } from '../../core/view-cache.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { calendarFile } from './calendar.ts';
 import { loadVisitData } from './data-loader.ts';
 import { CalendarFeeds, feedRoute, feedUrl } from './feed.ts';
 import { EDITOR_FLOW, editorFlow, type PublishedVisit } from './editor-flow.ts';
-import { ViewCache } from '../../core/view-cache.ts';
 import { agendaMessages, formatName, MESSAGE_LIMIT, shortLabel, visitDates, visitSpan } from './format.ts';
 import { DAY_BEFORE_AT, leadMinutes, ReminderScheduler } from './reminders.ts';
 import { INSTITUTION_FLOW, institutionFlow } from './listing-flow.ts';
@@ -74,7 +74,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
       }
       visit = found.found;
     }
-    return (await store.get(visit.id)) ?? [text(ctx.tr.t('visits:lookup.none', { typed: typed.slice(0, 60) }))];
+    return store.withAgenda(visit);
   };
 
   const rsvpRow = async (ctx: Ctx, v: Visit): Promise<Choice[]> => {
@@ -105,7 +105,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const agendaReplies = async (ctx: Ctx, v: VisitWithAgenda): Promise<Reply[]> => {
     const messages = agendas.get(undefined, `${ctx.tr.ui}|${ctx.tr.revision}|${limit(ctx)}|${revisionOf(v)}`, () => agendaMessages(v, ctx.tr, limit(ctx)));
     const buttons = await agendaButtons(ctx, v);
-    return messages.map((m, i) => (i === messages.length - 1 ? text(m, buttons) : text(m)));
+    return withButtons(messages, buttons);
   };
 
   const listVisits = async (ctx: Ctx): Promise<Reply[]> => {

@@ -93,12 +93,16 @@ export class VisitStore {
 
   async get(id: string): Promise<VisitWithAgenda | undefined> {
     await visitsReady(this.db);
-    // A published visit comes from the list, read again only when it changed; its agenda is read once per revision.
+    // A published visit comes from the list, read again only when it changed.
     const visit = (await this.published()).find((v) => v.id === id) ?? (await this.one.first(this.db, { id }));
-    if (!visit) return undefined;
+    return visit && this.withAgenda(visit);
+  }
+
+  /** A visit just read with its agenda, which is read once per revision of the visit. */
+  async withAgenda(visit: Visit): Promise<VisitWithAgenda> {
     const key = revisionOf(visit);
     let items = this.agendas.get(key);
-    if (!items) this.agendas.set(key, (items = inAgendaOrder((await this.items.execute(this.db, { id })).rows)));
+    if (!items) this.agendas.set(key, (items = inAgendaOrder((await this.items.execute(this.db, { id: visit.id })).rows)));
     return { ...visit, items: [...items] };
   }
 
