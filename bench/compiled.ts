@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLE_OPTIONS, build, isStale, ROOT } from '../scripts/build.mjs';
+import { BUNDLE_OPTIONS, ROOT } from '../scripts/build.mjs';
 
 /** Inside the repository, so the compiled code finds its root (locales, data, dist/migrations) as npm start's does. */
 export const BENCH_BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'roma-network-bot', 'bench');
@@ -9,15 +9,14 @@ export const BENCH_BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'roma-networ
 /**
  * Compiles `entry` (a bench's view of the bot) the way `npm start`'s bot is compiled and returns the file: the
  * bench times the JavaScript that runs in production, not tsx's on-the-fly transform of it (which, among other
- * things, wraps every function it creates to keep its name). dist/ is brought up to date too, for migrations.
+ * things, wraps every function it creates to keep its name).
  */
 export async function compileForBench(entry: string): Promise<string> {
-  if (isStale()) await build();
   const { build: esbuild } = await import('esbuild');
   mkdirSync(BENCH_BUILD_DIR, { recursive: true });
   const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
   await esbuild({ ...BUNDLE_OPTIONS, entryPoints: { [name]: join(ROOT, entry) }, outdir: BENCH_BUILD_DIR });
-  return join(BENCH_BUILD_DIR, `${name}.js`);
+  return join(BENCH_BUILD_DIR, `${name}.cjs`);
 }
 
 /** `compileForBench` then import it. */

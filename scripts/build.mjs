@@ -1,22 +1,24 @@
-// Compiles the bot for `npm start`: src/main.ts and everything it imports into dist/ as plain JavaScript (esbuild,
-// one bundle split where the code imports lazily), and each migration into dist/migrations. Plain JavaScript
-// itself, so it runs before anything is compiled. Tests and development run the TypeScript sources through tsx
+// Compiles the bot for `npm start`: src/main.ts and everything it imports, migrations included, into one CommonJS
+// file, dist/main.cjs (esbuild), which scripts/code-cache.mjs runs with V8's code cache. Plain JavaScript itself,
+// so it runs before anything is compiled. Tests and development run the TypeScript sources through tsx
 // and vitest instead.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
 /** Written last by a build: its time is the build's. */
-export const ENTRY = join(DIST, 'main.js');
+export const ENTRY = join(DIST, 'main.cjs');
+/** The compiled code V8 made of ENTRY at an earlier start (scripts/code-cache.mjs): never committed, safe to delete. */
+export const CODE_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'roma-network-bot', 'code');
 const SOURCES = ['src', 'adapters', 'migrations'];
 /**
  * Packages bundled in would cost nothing to resolve at start (kysely alone is about 280 files): all but these,
  * which load native code (better-sqlite3, resvg), find files beside their own (pino's transports, node-cron's
  * daemon), or are loaded only for a platform (pg, grammY, discord.js).
  */
-const EXTERNAL = ['better-sqlite3', '@resvg/resvg-js', 'pino', 'node-cron', 'pg', 'grammy', '@grammyjs/*', 'discord.js'];
+const EXTERNAL = ['better-sqlite3', '@resvg/resvg-js', 'pg', 'grammy', '@grammyjs/*', 'discord.js'];
 /** npm rewrites it on every install: a changed dependency is bundled anew. */
 const INSTALLED = join(ROOT, 'node_modules', '.package-lock.json');
 
@@ -49,30 +51,36 @@ export function isStale() {
   return newestSource() > built;
 }
 
-/** esbuild's options for the bot's code, shared with the bench (which times the bot compiled, as it runs). */
+/**
+ * esbuild's options for the bot's code, shared with the bench (which times the bot compiled, as it runs): one
+ * CommonJS file, because only a classic script can be given V8's code cache on Node 20 (ES modules have no such
+ * option before Node 22). Lazily imported code stays lazy: it is in the file but runs only when imported.
+ */
 export const BUNDLE_OPTIONS = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  external: EXTERNAL,
-  // Bundled CommonJS packages call require() for node's own modules.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  chunkNames: 'chunks/[name]-[hash]',
+  // Packages loaded only for one task (exceljs, docx) stay outside too, read on first use.
+  external: [...EXTERNAL, 'exceljs', 'docx'],
+  // import() becomes require(): code run from V8's code cache (scripts/code-cache.mjs) is a vm script, where
+  // Node 20 has no import() without an experimental flag.
+  supported: { 'dynamic-import': false },
+  // A CommonJS file has no import.meta: its URL is made from __filename (src/data-dir.ts finds the root by it).
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // In this package a .js file is an ES module.
+  outExtension: { '.js': '.cjs' },
   logLevel: 'warning',
 };
 
 export async function build() {
   const { build: esbuild } = await import('esbuild');
-  const migrations = readdirSync(join(ROOT, 'migrations')).filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f));
-  const entryPoints = { main: join(ROOT, 'src', 'main.ts') };
-  for (const m of migrations) entryPoints[`migrations/${m.replace(/\.ts$/, '')}`] = join(ROOT, 'migrations', m);
   // Built beside dist/ and swapped in whole, so a bot starting meanwhile never sees half a build.
   const tmp = join(ROOT, `.dist-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
-    await esbuild({ ...BUNDLE_OPTIONS, entryPoints, outdir: tmp });
+    await esbuild({ ...BUNDLE_OPTIONS, entryPoints: { main: join(ROOT, 'src', 'main.ts') }, outdir: tmp });
     const old = join(ROOT, `.dist-old-${process.pid}`);
     try {
       renameSync(DIST, old);

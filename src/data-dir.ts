@@ -6,9 +6,9 @@ const here = fileURLToPath(import.meta.url);
 
 /**
  * Whether this is the compiled bot (dist/, what `npm start` runs) rather than its TypeScript sources (tsx, vitest).
- * Bundled, every module's `import.meta.url` is that of its chunk in dist/, so paths are found from the root.
+ * Bundled, every module's `import.meta.url` is that of its file in dist/, so paths are found from the root.
  */
-export const COMPILED = here.endsWith('.js');
+export const COMPILED = /\.c?js$/.test(here);
 
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {

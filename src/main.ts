@@ -109,7 +109,10 @@ async function platformAdapters(app: App, log: Logger): Promise<Adapter[]> {
   return list;
 }
 
-await main();
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
 
 /**
  * `npm start -- --fresh`: the SQLite database is moved aside as `bot.sqlite.before-fresh-STAMP` (nothing is deleted)

@@ -1,29 +1,27 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
-import { COMPILED, ROOT } from '../data-dir.ts';
+import { ROOT } from '../data-dir.ts';
 
-/** The migrations as TypeScript (tsx, vitest), or compiled next to the compiled bot (dist/migrations). */
-export const MIGRATIONS_DIR = COMPILED ? join(ROOT, 'dist', 'migrations') : join(ROOT, 'migrations');
+/** The migrations, `migrations/NNNN_name.ts`: applied in name order, and named without the extension. */
+export const MIGRATIONS_DIR = join(ROOT, 'migrations');
 
 /**
- * Kysely's FileMigrationProvider imports bare paths, which TypeScript sources under tsx and vitest cannot use;
- * this one imports each `migrations/NNNN_name.ts` (or its compiled `.js`) by file URL. Migrations run in name
- * order, and are named without the extension either way.
+ * Kysely's FileMigrationProvider imports bare paths, which TypeScript sources under tsx and vitest cannot use. This
+ * one imports each migration by a path relative to this file, which works the same in the TypeScript sources and
+ * in the compiled bot: esbuild sees the pattern and compiles every file it can match into the bundle, where each
+ * is still loaded only when it runs (on almost every start, none does).
  */
 export class TsMigrationProvider implements MigrationProvider {
-  constructor(private readonly dir = MIGRATIONS_DIR) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = readdirSync(this.dir)
-      .filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f))
+    const names = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f))
+      .map((f) => f.slice(0, -'.ts'.length))
       .sort();
-    // A migration's module is loaded only when it runs: on a start with nothing to migrate (almost every start),
-    // loading them all was a module load per migration for nothing.
     const out: Record<string, Migration> = {};
-    for (const f of files) {
-      const load = () => import(pathToFileURL(join(this.dir, f)).href) as Promise<Migration>;
-      out[f.replace(/\.(ts|js)$/, '')] = {
+    for (const name of names) {
+      const load = () => import(`../../migrations/${name}.ts`) as Promise<Migration>;
+      out[name] = {
         up: async (db) => (await load()).up(db),
         // Kysely skips a migration without `down` when migrating down; so does this.
         down: async (db) => (await load()).down?.(db),
