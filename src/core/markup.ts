@@ -184,7 +184,8 @@ export function textLength(m: string): number {
   return textOf(parseMarkup(m as Markup)).length;
 }
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Made when a message first needs cutting: building it loads ICU's break rules, a few ms of every start otherwise.
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * Splits markup into pieces no longer than `limit` (as `measure` counts a rendered piece), preferring a paragraph
@@ -213,7 +214,7 @@ function split(m: Markup, limit: number, measure: (piece: string) => number): Ma
   if ((measure === textLength ? textOf(tree).length : measure(whole)) <= limit) return [whole];
   const plain = textOf(tree);
   const boundaries = new Set<number>();
-  for (const g of graphemes.segment(plain)) boundaries.add(g.index);
+  for (const g of (graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(plain)) boundaries.add(g.index);
   boundaries.add(plain.length);
   const pieces: Markup[] = [];
   const render = (a: number, b: number) => renderMarkup(sliceMarkup(tree, a, b));

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Language } from '../core/types.ts';
 import { DATA_DIR } from '../data-dir.ts';
+import { parseYamlCached } from '../yaml-cache.ts';
 
 /**
  * The network's own documents, named for people: a mediator sees "Report on the network meeting of 27 May 2021
@@ -28,7 +28,7 @@ let cache: Map<string, SeedEntry> | undefined;
 /** The seed registry; a broken file is a developer's error and stops the start, like a missing locale. */
 export function seeds(): Map<string, SeedEntry> {
   if (!cache) {
-    const raw = z.record(z.string(), SeedEntry).parse(parseYaml(readFileSync(SEEDS_FILE, 'utf8')));
+    const raw = z.record(z.string(), SeedEntry).parse(parseYamlCached(readFileSync(SEEDS_FILE, 'utf8')));
     cache = new Map(Object.entries(raw));
   }
   return cache;

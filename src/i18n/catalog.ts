@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import type { UiLanguage } from '../core/types.ts';
+import { parseYamlCached } from '../yaml-cache.ts';
 
 /**
  * The bot's messages as things to translate: every Latvian text (Latvian is the source), the plural forms each
@@ -94,7 +94,7 @@ const Notes = z.object({
 export type TranslatorNotes = z.infer<typeof Notes>;
 
 export function loadNotes(localesDir: string): TranslatorNotes {
-  return Notes.parse(parse(readFileSync(join(localesDir, 'notes.yaml'), 'utf8')));
+  return Notes.parse(parseYamlCached(readFileSync(join(localesDir, 'notes.yaml'), 'utf8')));
 }
 
 function globToRegExp(glob: string): RegExp {
