@@ -12,6 +12,13 @@ import { DEFAULT_LIMITS, type PlatformLimits, realTimer, type SendPacer, type Ti
  */
 export const SHARED_MARGIN = 0.9;
 
+/**
+ * Answers are counted in the budget together, once per this long: one statement per answer was a third of the
+ * statements an update made on PostgreSQL (issue 17). A broadcast on another instance sees them this much later at
+ * most, under a slot at Telegram's pace; one on this instance counts them first.
+ */
+const ANSWERS_COUNTED_EVERY_MS = 25;
+
 /** The database's own clock in milliseconds, so instances on machines with different clocks agree. */
 const DB_NOW = sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
@@ -24,6 +31,9 @@ const DB_NOW = sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::
  */
 export class SharedRateLimiter implements SendPacer {
   private acquired = 0;
+  /** Answers sent and not yet counted in the database, by platform. */
+  private readonly uncounted = new Map<Platform, number>();
+  private counting: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -47,6 +57,7 @@ export class SharedRateLimiter implements SendPacer {
     const limit = this.limits[platform];
     if (limit.perSecond > 1000) return 0;
     const start = this.timer.now();
+    if (this.uncounted.has(platform)) await this.countAnswers();
     const overall = await this.reserve(platform, 1000 / (limit.perSecond * SHARED_MARGIN));
     const chatGap = group ? limit.perGroupMs : limit.perChatMs;
     const chat = chatGap > 0 ? await this.reserve(`${platform}:${chatId}`, chatGap) : overall;
@@ -65,7 +76,23 @@ export class SharedRateLimiter implements SendPacer {
   consume(platform: Platform, count: number): void {
     const limit = this.limits[platform];
     if (limit.perSecond > 1000 || count <= 0) return;
-    void this.reserve(platform, 1000 / (limit.perSecond * SHARED_MARGIN), count).catch((err) => this.log.warn({ err }, 'could not count answers in the budget'));
+    this.uncounted.set(platform, (this.uncounted.get(platform) ?? 0) + count);
+    if (!this.counting) {
+      this.counting = setTimeout(() => void this.countAnswers(), ANSWERS_COUNTED_EVERY_MS);
+      this.counting.unref();
+    }
+  }
+
+  /** Counts the answers sent since the last count in the shared budget: one statement per platform. */
+  private async countAnswers(): Promise<void> {
+    clearTimeout(this.counting);
+    this.counting = undefined;
+    const counts = [...this.uncounted];
+    this.uncounted.clear();
+    for (const [platform, count] of counts) {
+      const limit = this.limits[platform];
+      await this.reserve(platform, 1000 / (limit.perSecond * SHARED_MARGIN), count).catch((err) => this.log.warn({ err }, 'could not count answers in the budget'));
+    }
   }
 
   /** Chats' slots long past are of no use: kept only for a minute. */
