@@ -161,6 +161,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const core = new BotCore({
     db: database.db,
+    dialect: database.dialect,
     registry,
     i18n,
     people,

@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { distance } from 'fastest-levenshtein';
+import type { DialectName } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
 import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
-import { ActionRefStore, assignKeys, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore, toRemember } from './choices.ts';
+import { ActionRefStore, assignKeys, type ChoicesToRemember, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore, toRemember } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
-import { bindFlowActions, ConversationStore, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, type KnownIdentity, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
+import { bindFlowActions, ConversationStore, type ConversationWrite, DEFAULT_FLOW_TTL_MS, type FlowDef, type FlowInput, type KnownIdentity, newNonce, parseFlowAction, type Step, type StoredConversation } from './flows.ts';
 import { cleanText, MAX_FILE_BYTES, MAX_INPUT_LENGTH, parseCommand } from './input.ts';
 import { type Markup } from './markup.ts';
 import { commandAction, type CommandDef, type Registry } from './router.ts';
@@ -33,6 +34,8 @@ export interface RateLimiter {
 
 export interface BotCoreDeps {
   db: Kysely<DB>;
+  /** PostgreSQL writes a conversation step and its buttons in one statement; SQLite in two. SQLite if not given. */
+  dialect?: DialectName;
   registry: Registry;
   i18n: I18nService;
   people: PersonDirectory;
@@ -76,7 +79,7 @@ export class BotCore implements IncomingHandler {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: BotCoreDeps) {
-    this.conversations = new ConversationStore(deps.db);
+    this.conversations = new ConversationStore(deps.db, deps.dialect);
     this.pending = new PendingChoiceStore(deps.db);
     this.refs = new ActionRefStore(deps.db);
   }
@@ -179,6 +182,8 @@ export class BotCore implements IncomingHandler {
     const rememberedChoices = () => (parsed ??= parseChoices(stored.choices));
     const remembered = this.pending.watch(person.id, chatKey, stored.choices);
     let typingStep = conversation?.typing ?? false;
+    // Written once the answer is known, with the chat's buttons: in one statement on PostgreSQL.
+    let conversationWrite: ConversationWrite | undefined;
 
     const ctx: Ctx = {
       incoming,
@@ -204,8 +209,8 @@ export class BotCore implements IncomingHandler {
         return applyStep(flow, step);
       },
       endFlow: async () => {
+        if (conversation) conversationWrite = 'end';
         conversation = undefined;
-        await this.conversations.clear(person.id, chatKey);
       },
       runCommand: (name, args = '') => runCommand(name, args).then((h) => h.replies),
       menu: () => this.menu(who, tr),
@@ -213,14 +218,14 @@ export class BotCore implements IncomingHandler {
 
     const applyStep = async (flow: FlowDef, step: Step<unknown>): Promise<Reply[]> => {
       if ('done' in step) {
+        if (conversation) conversationWrite = 'end';
         conversation = undefined;
         typingStep = false;
-        await this.conversations.clear(person.id, chatKey);
         return step.replies;
       }
       const nonce = newNonce();
       typingStep = step.typing === true;
-      await this.conversations.save(person.id, chatKey, flow.name, step.state, typingStep, nonce, now, flow.ttlMs ?? DEFAULT_FLOW_TTL_MS);
+      conversationWrite = { flow: flow.name, state: step.state, typing: typingStep, nonce, ttlMs: flow.ttlMs ?? DEFAULT_FLOW_TTL_MS };
       conversation = { flow: flow.name, state: step.state, typing: typingStep, nonce };
       return bindFlowActions(step.replies, nonce);
     };
@@ -358,14 +363,35 @@ export class BotCore implements IncomingHandler {
     await this.refs.save(refs, now);
     // An answer showing the same buttons as the one before (a menu again) leaves them as they are.
     const choices = toRemember(pending);
-    if ((pending.length > 0 || !handled.keepPending) && !remembered.unchanged(choices, now)) {
-      try {
-        await this.pending.set(person.id, chatKey, choices, now);
-      } catch (err) {
-        this.deps.log.warn({ err }, 'could not remember typed choices');
-      }
+    const remember = (pending.length > 0 || !handled.keepPending) && !remembered.unchanged(choices, now);
+    try {
+      await this.writeChat(person.id, chatKey, conversationWrite, remember ? choices : undefined, now);
+    } catch (err) {
+      // The conversation was not kept: its question would lead nowhere, so the person is told something went wrong.
+      state.failed = true;
+      this.deps.log.error({ err, person: person.id, payload: incoming.payload.type }, 'could not keep the conversation');
+      return [text(tr.t('common:errors.internal'))];
     }
     return replies;
+  }
+
+  /**
+   * Keeps what an update changed in its chat: the conversation (a failure is thrown: the answer depends on it) and
+   * the buttons a person may type the keys of (a failure only costs typing them). Together in one statement where
+   * the database can.
+   */
+  private async writeChat(personId: string, chatKey: string, conversation: ConversationWrite | undefined, choices: ChoicesToRemember | undefined, now: Date): Promise<void> {
+    if (conversation && choices && choices.list.length > 0) {
+      this.pending.written(personId, chatKey);
+      if (await this.conversations.writeWithChoices(personId, chatKey, conversation, choices.json, now)) return;
+    }
+    if (conversation) await this.conversations.write(personId, chatKey, conversation, now);
+    if (!choices) return;
+    try {
+      await this.pending.set(personId, chatKey, choices, now);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not remember typed choices');
+    }
   }
 
   /**

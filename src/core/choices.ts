@@ -153,12 +153,17 @@ export class PendingChoiceStore {
     };
   }
 
-  async set(personId: string, chatKey: string, choices: PendingChoice[] | ChoicesToRemember, now: Date): Promise<void> {
-    const { list, json } = Array.isArray(choices) ? toRemember(choices) : choices;
+  /** Records that a chat's choices are being written (by `set`, or together with its conversation). */
+  written(personId: string, chatKey: string): void {
     const key = `${personId}\n${chatKey}`;
     this.lastWrite.delete(key);
     this.lastWrite.set(key, ++this.writes);
     if (this.lastWrite.size > WATCHED_CHATS) this.lastWrite.delete(this.lastWrite.keys().next().value!);
+  }
+
+  async set(personId: string, chatKey: string, choices: PendingChoice[] | ChoicesToRemember, now: Date): Promise<void> {
+    const { list, json } = Array.isArray(choices) ? toRemember(choices) : choices;
+    this.written(personId, chatKey);
     if (list.length === 0) {
       await this.remove.execute(this.db, { personId, chatKey });
       return;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { DialectName } from '../db/database.ts';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
@@ -108,13 +109,21 @@ export interface ChatState {
   choices: RememberedChoices | undefined;
 }
 
+/** What an update did to its chat's conversation: a step to keep (its state and how long), or the end of it. */
+export type ConversationWrite = { flow: string; state: unknown; typing: boolean; nonce: string; ttlMs: number } | 'end';
+
 /** Conversation rows: one per person and chat. */
 export class ConversationStore {
   private readonly load;
   private readonly upsert;
   private readonly remove;
+  /** PostgreSQL: a step, or the end, written together with the chat's remembered choices (one round trip). */
+  private readonly withChoices;
 
-  constructor(private readonly db: Kysely<DB>) {
+  constructor(
+    private readonly db: Kysely<DB>,
+    dialect: DialectName = 'sqlite',
+  ) {
     // The person and account, the conversation and the remembered choices of one chat, in one statement: every
     // update needs all of them (issue 17: two reads an update, where the anchor has one). Found from the platform
     // account, so nothing has to be known first.
@@ -137,6 +146,33 @@ export class ConversationStore {
         .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values));
     });
     this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
+    // A data-modifying CTE runs whether or not the statement reads it, and both writes or neither take effect.
+    // SQLite has no such CTE, and there a second statement costs no round trip.
+    this.withChoices =
+      dialect === 'postgres'
+        ? {
+            step: prepare(db, ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt', 'choices'], (db, a) => {
+              const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
+              return db
+                .with('conversation', (db) =>
+                  db
+                    .insertInto('conversations')
+                    .values({ person_id: a.personId, chat_key: a.chatKey, ...values })
+                    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values)),
+                )
+                .insertInto('pending_choices')
+                .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
+                .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt }));
+            }),
+            end: prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) =>
+              db
+                .with('conversation', (db) => db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey))
+                .insertInto('pending_choices')
+                .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
+                .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt })),
+            ),
+          }
+        : undefined;
   }
 
   /**
@@ -168,16 +204,32 @@ export class ConversationStore {
     return { known, conversation: { flow: row.flow, state: parsed.s, typing: parsed.typing === true, nonce: row.nonce }, choices };
   }
 
-  async save(personId: string, chatKey: string, flow: string, state: unknown, typing: boolean, nonce: string, now: Date, ttlMs: number): Promise<void> {
-    await this.upsert.execute(this.db, {
+  async write(personId: string, chatKey: string, write: ConversationWrite, now: Date): Promise<void> {
+    if (write === 'end') await this.clear(personId, chatKey);
+    else await this.upsert.execute(this.db, this.stepRow(personId, chatKey, write, now));
+  }
+
+  /**
+   * Writes the conversation and a non-empty list of remembered choices in one statement where the database can
+   * (PostgreSQL); false where it cannot, and nothing was written.
+   */
+  async writeWithChoices(personId: string, chatKey: string, write: ConversationWrite, choices: string, now: Date): Promise<boolean> {
+    if (!this.withChoices) return false;
+    if (write === 'end') await this.withChoices.end.execute(this.db, { personId, chatKey, choices, updatedAt: now.toISOString() });
+    else await this.withChoices.step.execute(this.db, { ...this.stepRow(personId, chatKey, write, now), choices });
+    return true;
+  }
+
+  private stepRow(personId: string, chatKey: string, step: Exclude<ConversationWrite, 'end'>, now: Date) {
+    return {
       personId,
       chatKey,
-      flow,
-      state: JSON.stringify({ s: state, typing }),
-      nonce,
+      flow: step.flow,
+      state: JSON.stringify({ s: step.state, typing: step.typing }),
+      nonce: step.nonce,
       updatedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-    });
+      expiresAt: new Date(now.getTime() + step.ttlMs).toISOString(),
+    };
   }
 
   async clear(personId: string, chatKey: string): Promise<void> {
