@@ -3,7 +3,7 @@
 // while starting, was a third of a compiled start (issue 17). After the first start the compiled code is kept beside
 // the installed packages, like the parsed-YAML cache, and later starts read it back instead of compiling.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
@@ -61,6 +61,8 @@ export function runWithCodeCache(file, cacheDir) {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, cacheFile);
+        // Only the running build's code is of use: earlier builds' (2 MB each) would pile up with every pull.
+        for (const f of readdirSync(cacheDir)) if (f.endsWith('.code') && join(cacheDir, f) !== cacheFile) rmSync(join(cacheDir, f), { force: true });
       } catch {
         // an unwritable cache is not used
       }

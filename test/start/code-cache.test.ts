@@ -43,6 +43,8 @@ describe('the compiled bot started from its kept code (scripts/code-cache.mjs)',
     writeFileSync(file, program('sveiki!'));
     expect(start(file, cacheDir)).toMatchObject({ answer: 'sveiki! function', how: 'compiled' });
     expect(start(file, cacheDir)).toMatchObject({ answer: 'sveiki! function', how: 'used' });
+    // The earlier build's code is gone: one file, not one per build.
+    expect(cacheFiles(cacheDir)).toHaveLength(1);
   });
 
   it('starts from the source when the kept code is damaged, and keeps it anew', () => {
