@@ -17,6 +17,8 @@ export class Metrics {
   private readonly updates: Counter<'platform' | 'type' | 'outcome'>;
   private readonly updateSeconds: Histogram<'platform'>;
   private readonly deliveries: Counter<'platform' | 'outcome'>;
+  /** Each label set's counter and histogram, found once: prom-client hashes a label object on every call. */
+  private readonly handled = new Map<string, { count: { inc(): void }; time: { observe(seconds: number): void } }>();
   private defaultsOn = false;
 
   constructor(options: { queueDepth?: () => Promise<number> } = {}) {
@@ -57,8 +59,11 @@ export class Metrics {
   }
 
   updateHandled(platform: string, type: string, outcome: UpdateOutcome, seconds: number): void {
-    this.updates.inc({ platform, type, outcome });
-    this.updateSeconds.observe({ platform }, seconds);
+    const key = `${platform}\n${type}\n${outcome}`;
+    let children = this.handled.get(key);
+    if (!children) this.handled.set(key, (children = { count: this.updates.labels({ platform, type, outcome }), time: this.updateSeconds.labels({ platform }) }));
+    children.count.inc();
+    children.time.observe(seconds);
   }
 
   delivery(platform: string, outcome: string): void {
