@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUNDLE_OPTIONS, ROOT } from '../scripts/build.mjs';
 
-/** Inside the repository, so the compiled code finds its root (locales, data, dist/migrations) as npm start's does. */
+/** Inside the repository, so the compiled code finds its root (locales, data, migrations) as npm start's does. */
 export const BENCH_BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'roma-network-bot', 'bench');
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Choice, Reply } from './types.ts';
@@ -116,6 +116,14 @@ export function parseChoices(remembered: RememberedChoices | undefined): Pending
   return remembered ? (JSON.parse(remembered.json) as PendingChoice[]) : [];
 }
 
+/** A chat's remembered choices, inserted or replaced (also written together with the conversation: flows.ts). */
+export function upsertChoices(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey' | 'choices' | 'updatedAt', string>) {
+  return db
+    .insertInto('pending_choices')
+    .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
+    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt }));
+}
+
 /** How many chats' last writes are remembered for `watch` (a chat forgotten here is simply written again). */
 const WATCHED_CHATS = 1000;
 
@@ -127,12 +135,7 @@ export class PendingChoiceStore {
   private readonly remove;
 
   constructor(private readonly db: Kysely<DB>) {
-    this.upsert = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) =>
-      db
-        .insertInto('pending_choices')
-        .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
-        .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt })),
-    );
+    this.upsert = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], upsertChoices);
     this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('pending_choices').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
   }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { DialectName } from '../db/database.ts';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
-import type { RememberedChoices } from './choices.ts';
+import { type RememberedChoices, upsertChoices } from './choices.ts';
 import type { Ctx } from './context.ts';
 import type { Markup } from './markup.ts';
 import type { Capabilities, Choice, Reply } from './types.ts';
@@ -112,6 +112,29 @@ export interface ChatState {
 /** What an update did to its chat's conversation: a step to keep (its state and how long), or the end of it. */
 export type ConversationWrite = { flow: string; state: unknown; typing: boolean; nonce: string; ttlMs: number } | 'end';
 
+const STEP_ARGS = ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt'] as const;
+
+/** A conversation's step, inserted or replaced. */
+function upsertStep(db: QueryCreator<DB>, a: Record<(typeof STEP_ARGS)[number], string>) {
+  const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
+  return db
+    .insertInto('conversations')
+    .values({ person_id: a.personId, chat_key: a.chatKey, ...values })
+    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values));
+}
+
+function deleteConversation(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey', string>) {
+  return db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey);
+}
+
+/**
+ * `db` with `write` run first as a data-modifying CTE. The statement built on it never reads the CTE, so it is
+ * typed as `db` itself, and the builders shared with the plain statements can take it.
+ */
+function alongside(db: Kysely<DB>, write: (db: QueryCreator<DB>) => ReturnType<typeof upsertStep> | ReturnType<typeof deleteConversation>): QueryCreator<DB> {
+  return db.with('conversation', write) as unknown as QueryCreator<DB>;
+}
+
 /** Conversation rows: one per person and chat. */
 export class ConversationStore {
   private readonly load;
@@ -138,39 +161,15 @@ export class ConversationStore {
         .select(['c.flow', 'c.state', 'c.nonce', 'c.expires_at', 'pc.choices', 'pc.updated_at as choices_updated_at'])
         .where('i.key', '=', a.identityKey),
     );
-    this.upsert = prepare(db, ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt'], (db, a) => {
-      const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
-      return db
-        .insertInto('conversations')
-        .values({ person_id: a.personId, chat_key: a.chatKey, ...values })
-        .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values));
-    });
-    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
+    this.upsert = prepare(db, STEP_ARGS, upsertStep);
+    this.remove = prepare(db, ['personId', 'chatKey'], deleteConversation);
     // A data-modifying CTE runs whether or not the statement reads it, and both writes or neither take effect.
     // SQLite has no such CTE, and there a second statement costs no round trip.
     this.withChoices =
       dialect === 'postgres'
         ? {
-            step: prepare(db, ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt', 'choices'], (db, a) => {
-              const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
-              return db
-                .with('conversation', (db) =>
-                  db
-                    .insertInto('conversations')
-                    .values({ person_id: a.personId, chat_key: a.chatKey, ...values })
-                    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values)),
-                )
-                .insertInto('pending_choices')
-                .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
-                .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt }));
-            }),
-            end: prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) =>
-              db
-                .with('conversation', (db) => db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey))
-                .insertInto('pending_choices')
-                .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
-                .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt })),
-            ),
+            step: prepare(db, [...STEP_ARGS, 'choices'], (db, a) => upsertChoices(alongside(db, (db) => upsertStep(db, a)), a)),
+            end: prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) => upsertChoices(alongside(db, (db) => deleteConversation(db, a)), a)),
           }
         : undefined;
   }

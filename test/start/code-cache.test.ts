@@ -20,12 +20,16 @@ const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.
 describe('the compiled bot started from its kept code (scripts/code-cache.mjs)', () => {
   const program = (answer: string) =>
     `const { join } = require('node:path');\nfunction answer() { return ${JSON.stringify(answer)} + ' ' + typeof join; }\nconsole.log(answer());\n`;
-
-  it('compiles on the first start, keeps the code when it exits, and the next start uses it', () => {
+  /** A built bot answering `answer`, and where its code would be kept. */
+  const built = (answer: string) => {
     const dir = tempDir();
     const file = join(dir, 'bot.cjs');
-    writeFileSync(file, program('labdien'));
-    const cacheDir = join(dir, 'cache');
+    writeFileSync(file, program(answer));
+    return { dir, file, cacheDir: join(dir, 'cache') };
+  };
+
+  it('compiles on the first start, keeps the code when it exits, and the next start uses it', () => {
+    const { file, cacheDir } = built('labdien');
     expect(start(file, cacheDir)).toMatchObject({ answer: 'labdien function', how: 'compiled' });
     const [kept] = cacheFiles(cacheDir);
     expect(kept).toBeDefined();
@@ -35,10 +39,7 @@ describe('the compiled bot started from its kept code (scripts/code-cache.mjs)',
   });
 
   it('never runs old code for a rebuilt file, even one of the same length', () => {
-    const dir = tempDir();
-    const file = join(dir, 'bot.cjs');
-    const cacheDir = join(dir, 'cache');
-    writeFileSync(file, program('labdien'));
+    const { file, cacheDir } = built('labdien');
     start(file, cacheDir);
     writeFileSync(file, program('sveiki!'));
     expect(start(file, cacheDir)).toMatchObject({ answer: 'sveiki! function', how: 'compiled' });
@@ -48,10 +49,7 @@ describe('the compiled bot started from its kept code (scripts/code-cache.mjs)',
   });
 
   it('starts from the source when the kept code is damaged, and keeps it anew', () => {
-    const dir = tempDir();
-    const file = join(dir, 'bot.cjs');
-    const cacheDir = join(dir, 'cache');
-    writeFileSync(file, program('labdien'));
+    const { file, cacheDir } = built('labdien');
     start(file, cacheDir);
     const [kept] = cacheFiles(cacheDir);
     writeFileSync(join(cacheDir, kept!), 'not V8 code at all');
@@ -62,9 +60,7 @@ describe('the compiled bot started from its kept code (scripts/code-cache.mjs)',
   });
 
   it('starts all the same when the cache cannot be written', () => {
-    const dir = tempDir();
-    const file = join(dir, 'bot.cjs');
-    writeFileSync(file, program('labdien'));
+    const { dir, file } = built('labdien');
     // A file where the cache folder would be: nothing can be kept under it.
     const blocked = join(dir, 'blocked');
     writeFileSync(blocked, '');

@@ -58,7 +58,7 @@ export class SharedRateLimiter implements SendPacer {
     if (limit.perSecond > 1000) return 0;
     const start = this.timer.now();
     if (this.uncounted.has(platform)) await this.countAnswers();
-    const overall = await this.reserve(platform, 1000 / (limit.perSecond * SHARED_MARGIN));
+    const overall = await this.reserve(platform, this.slotMs(platform));
     const chatGap = group ? limit.perGroupMs : limit.perChatMs;
     const chat = chatGap > 0 ? await this.reserve(`${platform}:${chatId}`, chatGap) : overall;
     const wait = Math.max(overall.slot - overall.now, chat.slot - chat.now, 0);
@@ -90,9 +90,13 @@ export class SharedRateLimiter implements SendPacer {
     const counts = [...this.uncounted];
     this.uncounted.clear();
     for (const [platform, count] of counts) {
-      const limit = this.limits[platform];
-      await this.reserve(platform, 1000 / (limit.perSecond * SHARED_MARGIN), count).catch((err) => this.log.warn({ err }, 'could not count answers in the budget'));
+      await this.reserve(platform, this.slotMs(platform), count).catch((err) => this.log.warn({ err }, 'could not count answers in the budget'));
     }
+  }
+
+  /** The time between two of a platform's slots, under its pace by the margin. */
+  private slotMs(platform: Platform): number {
+    return 1000 / (this.limits[platform].perSecond * SHARED_MARGIN);
   }
 
   /** Chats' slots long past are of no use: kept only for a minute. */
