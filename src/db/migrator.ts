@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import { ROOT } from '../data-dir.ts';
 
 /** The migrations, `migrations/NNNN_name.ts`: applied in name order, and named without the extension. */
@@ -14,12 +14,8 @@ export const MIGRATIONS_DIR = join(ROOT, 'migrations');
  */
 export class TsMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    const names = readdirSync(MIGRATIONS_DIR)
-      .filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f))
-      .map((f) => f.slice(0, -'.ts'.length))
-      .sort();
     const out: Record<string, Migration> = {};
-    for (const name of names) {
+    for (const name of migrationNames()) {
       const load = () => import(`../../migrations/${name}.ts`) as Promise<Migration>;
       out[name] = {
         up: async (db) => (await load()).up(db),
@@ -31,11 +27,37 @@ export class TsMigrationProvider implements MigrationProvider {
   }
 }
 
+function migrationNames(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f))
+    .map((f) => f.slice(0, -'.ts'.length))
+    .sort();
+}
+
+/**
+ * Whether the database has run exactly the migrations there are: one read, where Kysely's migrator creates its
+ * tables if missing, takes its lock and reads the schema's tables (a twentieth of a start, issue 17). Anything else
+ * (a new migration, a database never migrated, one migrated by a newer version) goes to the migrator, which
+ * applies or refuses as before.
+ */
+async function upToDate(db: Kysely<any>, schema?: string): Promise<boolean> {
+  let applied: string[];
+  try {
+    const from = schema ? db.withSchema(schema) : db;
+    applied = (await from.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').execute()).map((r: { name: string }) => r.name);
+  } catch {
+    return false;
+  }
+  const names = migrationNames();
+  return applied.length === names.length && applied.sort().every((name, i) => name === names[i]);
+}
+
 /**
  * Applies pending migrations. `schema` (PostgreSQL) keeps Kysely's bookkeeping tables in the bot's schema: without
  * it Kysely would find another schema's tables in the same database and think this one was migrated.
  */
 export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<MigrationResultSet> {
+  if (await upToDate(db, schema)) return { results: [] };
   const migrator = new Migrator({ db, provider: new TsMigrationProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const result = await migrator.migrateToLatest();
   if (result.error) {

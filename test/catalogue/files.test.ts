@@ -49,18 +49,18 @@ describe('edits keep the file as it was, but for the value changed', () => {
 });
 
 describe('what a coordinator sends', () => {
-  it('tells a programme from rule tests, in a file or in a zip', () => {
-    expect(readUpload('x.yaml', strToU8(PUMPURS))).toMatchObject({ ok: true, programmes: [{ name: 'x.yaml' }], tests: [] });
-    expect(readUpload('cases.yml', strToU8('- name: a\n'))).toMatchObject({ ok: true, programmes: [], tests: [{ name: 'cases.yml' }] });
+  it('tells a programme from rule tests, in a file or in a zip', async () => {
+    expect(await readUpload('x.yaml', strToU8(PUMPURS))).toMatchObject({ ok: true, programmes: [{ name: 'x.yaml' }], tests: [] });
+    expect(await readUpload('cases.yml', strToU8('- name: a\n'))).toMatchObject({ ok: true, programmes: [], tests: [{ name: 'cases.yml' }] });
     const zip = zipSync({ 'catalogue/ikvd-pumpurs.yaml': strToU8(PUMPURS), 'catalogue/tests/a.yaml': strToU8('- name: a\n'), '__MACOSX/._x.yaml': strToU8('junk'), 'notes.txt': strToU8('hi') });
-    expect(readUpload('c.zip', zip)).toEqual({ ok: true, programmes: [{ name: 'ikvd-pumpurs.yaml', text: PUMPURS }], tests: [{ name: 'tests/a.yaml', text: '- name: a\n' }], ignored: [] });
+    expect(await readUpload('c.zip', zip)).toEqual({ ok: true, programmes: [{ name: 'ikvd-pumpurs.yaml', text: PUMPURS }], tests: [{ name: 'tests/a.yaml', text: '- name: a\n' }], ignored: [] });
   });
 
-  it('refuses what is too large, not text, or not a zip', () => {
-    expect(readUpload('big.yaml', new Uint8Array(256 * 1024 + 1))).toMatchObject({ ok: false, why: 'too_large' });
-    expect(readUpload('ok.yaml', strToU8(`${'#'.repeat(256 * 1024 - 1)}\n`))).toMatchObject({ ok: true });
-    expect(readUpload('p.json', new Uint8Array([0xc3, 0x28]))).toMatchObject({ ok: false, why: 'not_text' });
-    expect(readUpload('p.zip', strToU8('nope'))).toMatchObject({ ok: false, why: 'bad_zip' });
-    expect(readUpload('p.zip', zipSync({ 'a.txt': strToU8('x') }))).toMatchObject({ ok: false, why: 'zip_empty' });
+  it('refuses what is too large, not text, or not a zip', async () => {
+    expect(await readUpload('big.yaml', new Uint8Array(256 * 1024 + 1))).toMatchObject({ ok: false, why: 'too_large' });
+    expect(await readUpload('ok.yaml', strToU8(`${'#'.repeat(256 * 1024 - 1)}\n`))).toMatchObject({ ok: true });
+    expect(await readUpload('p.json', new Uint8Array([0xc3, 0x28]))).toMatchObject({ ok: false, why: 'not_text' });
+    expect(await readUpload('p.zip', strToU8('nope'))).toMatchObject({ ok: false, why: 'bad_zip' });
+    expect(await readUpload('p.zip', zipSync({ 'a.txt': strToU8('x') }))).toMatchObject({ ok: false, why: 'zip_empty' });
   });
 });

@@ -264,7 +264,7 @@ export function changeFlow(service: CatalogueService): FlowDef<ChangeState> {
       if (state.step === 'preview') {
         if (input.type === 'choice' && input.value === 'publish') return askReason(ctx, state);
         if (input.type === 'file') {
-          const sent = readUpload(input.name, input.data);
+          const sent = await readUpload(input.name, input.data);
           if (!sent.ok) {
             const again = await preview(ctx, state);
             const why = tr.t(`catalogue:intake.${sent.why}`, { name: sent.name, max: Math.round((sent.max ?? 0) / 1024) });

@@ -1,4 +1,4 @@
-import { strToU8, zipSync, type Zippable } from 'fflate';
+import type { Zippable } from 'fflate';
 import type { CatalogueStore } from '../programmes/catalogue.ts';
 import type { VersionRow } from '../programmes/versions.ts';
 
@@ -7,7 +7,9 @@ import type { VersionRow } from '../programmes/versions.ts';
  * kept), plus the rule tests sent in chat with the versions in use (tests/). The same shape a coordinator can send
  * back, and a developer can copy over data/programmes.
  */
-export function exportZip(store: CatalogueStore, latest: readonly VersionRow[], now: Date): Uint8Array {
+export async function exportZip(store: CatalogueStore, latest: readonly VersionRow[], now: Date): Promise<Uint8Array> {
+  // Loaded on first use, like the intake's: a start need not pay for fflate's tables.
+  const { strToU8, zipSync } = await import('fflate');
   const files: Zippable = {};
   const mtime = now;
   for (const p of store.current.programmes) files[`${p.id}.yaml`] = [strToU8(p.text), { mtime }];

@@ -107,7 +107,7 @@ export function catalogueFeature(deps: FeatureDeps, options: CatalogueOptions): 
           if (inGroup(ctx)) return pointer(ctx);
           if (!ctx.caps.files) return [text(ctx.tr.t('catalogue:export.no_files'))];
           await options.store.sync();
-          const data = exportZip(options.store, await options.versions.latest(), ctx.now);
+          const data = await exportZip(options.store, await options.versions.latest(), ctx.now);
           const name = `catalogue-${rigaDate(ctx.now)}.zip`;
           return [
             {
@@ -161,7 +161,7 @@ export function catalogueFeature(deps: FeatureDeps, options: CatalogueOptions): 
         async handle(ctx, file) {
           if (!isStaff(ctx)) return [text(ctx.tr.t('catalogue:intake.staff_only'))];
           if (inGroup(ctx)) return pointer(ctx);
-          const sent = readUpload(file.name, file.data);
+          const sent = await readUpload(file.name, file.data);
           if (!sent.ok) return [text(ctx.tr.t(`catalogue:intake.${sent.why}`, { name: sent.name, max: Math.round((sent.max ?? 0) / 1024) }))];
           if (!sent.programmes.length) return [text(ctx.tr.t('catalogue:intake.tests_first'))];
           return startFlow(ctx, { kind: 'upload', programmes: sent.programmes, tests: sent.tests, ignored: sent.ignored });

@@ -1,4 +1,3 @@
-import { unzipSync } from 'fflate';
 import { isSeq, parseDocument } from 'yaml';
 
 /** A programme file or a rule-test file larger than this is refused: a programme is a few kilobytes of text. */
@@ -53,7 +52,7 @@ function basename(path: string): string {
  * What a coordinator sent: one programme file (YAML or JSON), one rule-test file, or a zip of several (the shape
  * `/catalogue_export` makes). Sizes are checked before anything is unpacked or parsed, so a zip bomb stays closed.
  */
-export function readUpload(name: string, data: Uint8Array): Intake {
+export async function readUpload(name: string, data: Uint8Array): Promise<Intake> {
   if (data.byteLength > MAX_UPLOAD_BYTES) return { ok: false, why: 'too_large', name, max: MAX_UPLOAD_BYTES };
   if (/\.zip$/i.test(name)) return readZip(name, data);
   const text = decode(data);
@@ -61,7 +60,9 @@ export function readUpload(name: string, data: Uint8Array): Intake {
   return isRuleTests(name, text) ? { ok: true, programmes: [], tests: [{ name, text }], ignored: [] } : { ok: true, programmes: [{ name, text }], tests: [], ignored: [] };
 }
 
-function readZip(name: string, data: Uint8Array): Intake {
+async function readZip(name: string, data: Uint8Array): Promise<Intake> {
+  // Loaded on first use: only a coordinator's zip needs it, and a start need not pay for its tables.
+  const { unzipSync } = await import('fflate');
   let files: Record<string, Uint8Array>;
   let tooLarge = false;
   let total = 0;
