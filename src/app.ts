@@ -29,7 +29,9 @@ import { PeopleService } from './features/people/people-service.ts';
 import { createI18n, type I18nService } from './i18n/index.ts';
 import { silentLogger } from './log.ts';
 import { cannotWrite } from './db/writable.ts';
-import { type Health, Metrics, type ObservabilityServer, startObservabilityServer, within } from './observability.ts';
+import { type Health, within } from './health.ts';
+import type { Metrics } from './metrics.ts';
+import type { ObservabilityServer } from './observability.ts';
 
 export interface AppOptions {
   config: Config;
@@ -66,8 +68,11 @@ export interface App {
   audit: AuditLog;
   /** Translations people make in chat (Romani, corrections): sheets, checks, applying. */
   translations: TranslationService;
-  /** Prometheus metrics: updates handled, deliveries by outcome, queue depth (served with HTTP_PORT). */
-  metrics: Metrics;
+  /**
+   * Prometheus metrics: updates handled, deliveries by outcome, queue depth. Kept only when HTTP_PORT serves them:
+   * without it nothing could read them, and prom-client and the HTTP server are not even loaded.
+   */
+  metrics: Metrics | undefined;
   /** Whether the bot is up and its database answers (what /healthz reports). */
   health(): Promise<Health>;
   /** The port /healthz and /metrics are served on once started (HTTP_PORT), or undefined. */
@@ -156,8 +161,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   registry.add(translations);
   await translations.service.refresh();
 
-  const metrics = new Metrics({ queueDepth: () => announcements.service.outbox.depth() });
-  announcements.service.onOutcome((row, outcome) => metrics.delivery(row.platform, outcome));
+  const metrics = config.httpPort > 0 ? new (await import('./metrics.ts')).Metrics({ queueDepth: () => announcements.service.outbox.depth() }) : undefined;
+  if (metrics) announcements.service.onOutcome((row, outcome) => metrics.delivery(row.platform, outcome));
 
   const core = new BotCore({
     db: database.db,
@@ -169,7 +174,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     log,
     rateLimiter: options.floodLimit === false ? undefined : new FloodLimiter(),
     messengerLimits: (platform) => messenger.capabilities(platform)?.maxActionLength,
-    onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds),
+    ...(metrics ? { onHandled: (incoming, outcome, seconds) => metrics.updateHandled(incoming.identity.platform, incoming.payload.type, outcome, seconds) } : {}),
     onReplies: (platform, count) => limiter.consume(platform, count),
     deliverLater: (address, replies, delayMs) => notices.toChat(address, replies, 'answer', delayMs),
     startLink: (platform, payload) => messenger.startLink(platform, payload),
@@ -191,7 +196,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   let stopping: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
   const startNow = async (list: Adapter[]): Promise<void> => {
-    if (config.httpPort > 0 && !http) http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
+    if (metrics && !http) {
+      const { startObservabilityServer } = await import('./observability.ts');
+      http = await startObservabilityServer({ port: config.httpPort, metrics, health, log, routes: registry.features.flatMap((f) => f.http ?? []) });
+    }
     adapters = list;
     for (const adapter of adapters) {
       messenger.register(adapter);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { esc } from '../src/core/markup.ts';
 import { silentLogger } from '../src/log.ts';
-import { Metrics, startObservabilityServer } from '../src/observability.ts';
+import { Metrics } from '../src/metrics.ts';
+import { startObservabilityServer } from '../src/observability.ts';
 import { ON_POSTGRES, tempDir, testApp, testDatabaseUrl, TestUser, TELEGRAM_CAPS } from './helpers/harness.ts';
 import { MemoryAdapter } from './helpers/memory-adapter.ts';
 import { freePort } from './helpers/telegram-driver.ts';
@@ -100,11 +101,20 @@ describe('/healthz and /metrics', () => {
   });
 
   it('counts an update whose handler failed as an error', async () => {
-    app = await testApp();
+    app = await testApp({ env: { HTTP_PORT: String(await freePort()) } });
     app.registry.commands.set('boom', { name: 'boom', access: [], description: 'common:commands.help', hidden: true, handle: async () => { throw new Error('boom'); } });
     await new TestUser(app, { id: 'b' }).deliver({ type: 'command', name: 'boom', args: '' });
-    const text = await app.metrics.text();
+    const text = await app.metrics!.text();
     expect(sample(text, 'bot_updates_total', { platform: 'console', type: 'command', outcome: 'error' })).toBe(1);
+  });
+
+  it('keeps no metrics without HTTP_PORT, where nothing could read them, and answers as before', async () => {
+    app = await testApp();
+    expect(app.metrics).toBeUndefined();
+    const replies = await new TestUser(app, { id: 'm' }).deliver({ type: 'command', name: 'help', args: '' });
+    expect(replies.length).toBeGreaterThan(0);
+    await app.start([]);
+    expect(app.httpPort()).toBeUndefined();
   });
 
   it('is wired into `npm start`: HTTP_PORT serves /healthz while the console runs', async () => {

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { Migrator } from 'kysely';
+import { type Kysely, Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { MIGRATIONS_DIR, migrateToLatest, TsMigrationProvider } from '../../src/db/migrator.ts';
@@ -58,7 +58,7 @@ describe('migrations at start', () => {
   it('refuses a database migrated by a newer version of the bot, as before', async () => {
     const db = await open();
     await migrateToLatest(db.db, db.schema);
-    const from = db.schema ? db.db.withSchema(db.schema) : db.db;
+    const from = (db.schema ? db.db.withSchema(db.schema) : db.db) as unknown as Kysely<any>;
     await from.insertInto('kysely_migration').values({ name: '9999_from_the_future', timestamp: new Date().toISOString() }).execute();
     await expect(migrateToLatest(db.db, db.schema)).rejects.toThrow(/9999_from_the_future/);
   });
