@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
 
+/** The file this module runs from: dist/main.cjs when compiled (the whole bot is that one file). */
+export const RUNNING_FILE = here;
+
 /**
  * Whether this is the compiled bot (dist/, what `npm start` runs) rather than its TypeScript sources (tsx, vitest).
  * Bundled, every module's `import.meta.url` is that of its file in dist/, so paths are found from the root.

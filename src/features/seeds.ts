@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Language } from '../core/types.ts';
 import { DATA_DIR } from '../data-dir.ts';
 import { parseYamlCached } from '../yaml-cache.ts';
+import { derived } from '../derived-cache.ts';
 
 /**
  * The network's own documents, named for people: a mediator sees "Report on the network meeting of 27 May 2021
@@ -28,7 +29,7 @@ let cache: Map<string, SeedEntry> | undefined;
 /** The seed registry; a broken file is a developer's error and stops the start, like a missing locale. */
 export function seeds(): Map<string, SeedEntry> {
   if (!cache) {
-    const raw = z.record(z.string(), SeedEntry).parse(parseYamlCached(readFileSync(SEEDS_FILE, 'utf8')));
+    const raw = derived.remember('seeds', readFileSync(SEEDS_FILE, 'utf8'), (text) => z.record(z.string(), SeedEntry).parse(parseYamlCached(text)));
     cache = new Map(Object.entries(raw));
   }
   return cache;

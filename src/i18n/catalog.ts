@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { UiLanguage } from '../core/types.ts';
 import { parseYamlCached } from '../yaml-cache.ts';
+import { derived } from '../derived-cache.ts';
 
 /**
  * The bot's messages as things to translate: every Latvian text (Latvian is the source), the plural forms each
@@ -94,7 +95,7 @@ const Notes = z.object({
 export type TranslatorNotes = z.infer<typeof Notes>;
 
 export function loadNotes(localesDir: string): TranslatorNotes {
-  return Notes.parse(parseYamlCached(readFileSync(join(localesDir, 'notes.yaml'), 'utf8')));
+  return derived.remember('notes', readFileSync(join(localesDir, 'notes.yaml'), 'utf8'), (text) => Notes.parse(parseYamlCached(text)));
 }
 
 function globToRegExp(glob: string): RegExp {

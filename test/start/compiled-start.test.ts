@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DERIVED_CACHE_DIR } from '../../src/derived-cache.ts';
 import { tempDir } from '../helpers/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -32,5 +33,20 @@ describe('the compiled start (npm start)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['Jums pieejamās komandas (loma: administrators)']);
     expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+  }, 120_000);
+
+  it('answers from the catalogue and the visits kept by an earlier start exactly as from the files themselves', () => {
+    const ask = `printf '/programmes\\n/programme pumpurs\\n/visits\\n'`;
+    // From the sources nothing is kept: the files are read and checked as they are.
+    const fromFiles = sh(`${ask} | node --import tsx src/main.ts --console`, tempDir());
+    expect(fromFiles.status, fromFiles.stderr).toBe(0);
+    expect(fromFiles.stdout).toContain('Pumpurs');
+    rmSync(DERIVED_CACHE_DIR, { recursive: true, force: true });
+    const derives = sh(`${ask} | node scripts/start.mjs --console`, tempDir());
+    expect(derives.status, derives.stderr).toBe(0);
+    expect(readdirSync(DERIVED_CACHE_DIR)).toHaveLength(1);
+    const keeps = sh(`${ask} | node scripts/start.mjs --console`, tempDir());
+    expect(keeps.stdout).toBe(fromFiles.stdout);
+    expect(derives.stdout).toBe(fromFiles.stdout);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { fold } from '../../core/text-match.ts';
 import type { Language } from '../../core/types.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
+import { derived } from '../../derived-cache.ts';
 
 const Localized = z.object({ lv: z.string().min(1), en: z.string().min(1), ru: z.string().min(1) }).strict();
 const Rules = z.object({ lv: z.array(z.string().min(1)), en: z.array(z.string().min(1)), ru: z.array(z.string().min(1)) }).strict();
@@ -79,7 +80,7 @@ export class Themes {
   }
 
   static load(file = THEMES_FILE): Themes {
-    const data = FileSchema.parse(parseYamlCached(readFileSync(file, 'utf8')));
+    const data = derived.remember('themes', readFileSync(file, 'utf8'), (text) => FileSchema.parse(parseYamlCached(text)));
     return new Themes(data.themes);
   }
 

@@ -6,6 +6,7 @@ import type { Language } from '../../core/types.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { PlaceName } from '../../i18n/places.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
+import { derived } from '../../derived-cache.ts';
 
 const Declined = z.object({ nom: z.string().min(1), gen: z.string().min(1), loc: z.string().min(1) }).strict();
 const Named = { lv: Declined, ru: Declined, en: z.string().min(1) };
@@ -68,7 +69,7 @@ export class Municipalities {
   }
 
   static load(file = join(DATA_DIR, 'municipalities.yaml')): Municipalities {
-    return new Municipalities(File.parse(parseYamlCached(readFileSync(file, 'utf8'))));
+    return new Municipalities(derived.remember('municipalities', readFileSync(file, 'utf8'), (text) => File.parse(parseYamlCached(text))));
   }
 
   get(id: string | null | undefined): Municipality | undefined {

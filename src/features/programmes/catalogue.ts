@@ -7,6 +7,7 @@ import type { Role } from '../../core/access.ts';
 import { isIsoDate } from '../../core/time.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
+import { derived } from '../../derived-cache.ts';
 import { checkFactValue, factDef, type FactDef, type FactName, type FactValue } from './facts.ts';
 import { seeds } from '../seeds.ts';
 import { english, fromZodIssue, type Problem, problem, type ReasonCode } from './reasons.ts';
@@ -447,6 +448,22 @@ function yamlProblem(err: YAMLParseError): ReasonCode {
 }
 
 function compileUnlined(file: string, source: string): { programme?: Programme; errors: CatalogueError[] } {
+  // The file's own checks depend on its name and text only; the sources it cites are checked against seeds.yaml
+  // each time, as that file may have changed.
+  const r = derived.remember(`programme\0${file}`, source, () => checkAndCompile(file, source), (r) => r.programme !== undefined && r.errors.length === 0);
+  if (!r.programme) return r;
+  const errors: CatalogueError[] = [];
+  const known = seeds();
+  for (const s of programmeSources(r.programme)) {
+    if (!s.file || known.has(s.file)) continue;
+    const at = source.indexOf(s.file);
+    const line = at >= 0 ? source.slice(0, at).split('\n').length : undefined;
+    errors.push(catalogueError(file, 'source', problem('seed_unknown', { file: s.file }), line ? { line } : {}));
+  }
+  return errors.length ? { errors } : { errors, programme: r.programme };
+}
+
+function checkAndCompile(file: string, source: string): { programme?: Programme; errors: CatalogueError[] } {
   let raw: unknown;
   try {
     raw = file.endsWith('.json') ? JSON.parse(source) : parseYamlCached(source, { prettyErrors: true });
@@ -515,14 +532,7 @@ function compileUnlined(file: string, source: string): { programme?: Programme; 
     digest: contentDigest(source),
     text: source,
   };
-  const known = seeds();
-  for (const s of programmeSources(programme)) {
-    if (!s.file || known.has(s.file)) continue;
-    const at = source.indexOf(s.file);
-    const line = at >= 0 ? source.slice(0, at).split('\n').length : undefined;
-    errors.push(catalogueError(file, 'source', problem('seed_unknown', { file: s.file }), line ? { line } : {}));
-  }
-  return errors.length ? { errors } : { errors, programme };
+  return { errors, programme };
 }
 
 /** Programme files of a folder: *.yaml, *.yml and *.json directly in it (sub-folders such as tests/ are not read). */

@@ -12,6 +12,7 @@ import type { AgendaItemsTable, VisitsTable } from './tables.ts';
 import { inAgendaOrder } from './visit-store.ts';
 import { saveVisit, toItemRows } from './visit-writer.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
+import { derived } from '../../derived-cache.ts';
 
 export const VISITS_DIR = join(DATA_DIR, 'visits');
 
@@ -49,10 +50,18 @@ export interface LoadedVisit {
 /** Reads and checks one data file; throws naming the file and, for the agenda, the line and what was expected. */
 export function readVisitFile(path: string, municipalities?: Municipalities): LoadedVisit {
   const name = basename(path);
-  const parsed = VisitFile.safeParse(parseYamlCached(readFileSync(path, 'utf8')));
+  // The file's own checks and its agenda depend on its name and text only; its place is checked each time, as the
+  // municipalities file may have changed.
+  const loaded = derived.remember(`visit\0${name}`, readFileSync(path, 'utf8'), (text) => checkVisitFile(name, text));
+  const { municipality } = loaded.visit;
+  if (municipality && municipalities && !municipalities.get(municipality)) throw new Error(`${name}: unknown municipality ${municipality}`);
+  return loaded;
+}
+
+function checkVisitFile(name: string, text: string): LoadedVisit {
+  const parsed = VisitFile.safeParse(parseYamlCached(text));
   if (!parsed.success) throw new Error(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const f = parsed.data;
-  if (f.municipality && municipalities && !municipalities.get(f.municipality)) throw new Error(`${name}: unknown municipality ${f.municipality}`);
   const agenda = parseAgenda(f.agenda, { startsOn: f.starts_on, endsOn: f.ends_on });
   if (agenda.errors.length) {
     throw new Error(`${name}: agenda ${agenda.errors.map((e) => `line ${e.line} “${e.text}”: expected ${e.expected}`).join('; ')}`);
