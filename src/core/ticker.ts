@@ -1,10 +1,18 @@
 import type { Logger } from 'pino';
 
 /**
- * Background work done every so often (reminders): once at start, then every `everyMs`, never two runs at once
- * (a slow run is not overtaken by the next), errors logged rather than thrown. `stop` waits for a run under way.
+ * How long after start the first run waits: reminders missed while the bot was down are as good a second later, and
+ * meanwhile the first answers (a backlog of updates after a restart) are not held up by them, nor by the ICU
+ * time-zone data their first Riga date loads.
+ */
+export const FIRST_RUN_AFTER_MS = 1000;
+
+/**
+ * Background work done every so often (reminders): shortly after start, then every `everyMs`, never two runs at
+ * once (a slow run is not overtaken by the next), errors logged rather than thrown. `stop` waits for a run under way.
  */
 export class Ticker {
+  private first: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
@@ -23,12 +31,14 @@ export class Ticker {
         .catch((err) => this.log.error({ err }, `${this.what} failed`))
         .finally(() => (this.running = undefined));
     };
-    run();
+    this.first = setTimeout(run, FIRST_RUN_AFTER_MS);
+    this.first.unref();
     this.timer = setInterval(run, this.everyMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    if (this.first) clearTimeout(this.first);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
