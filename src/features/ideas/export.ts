@@ -14,6 +14,7 @@ import type { Municipalities } from '../people/municipalities.ts';
 import type { ExportList, IdeaStore } from './idea-store.ts';
 import { municipalityName } from './report.ts';
 import type { Themes } from './themes.ts';
+import { byCode } from '../../core/order.ts';
 
 /**
  * Excel opens a CSV by double-click with the list separator of the Windows regional settings: a semicolon under
@@ -81,7 +82,7 @@ export function sortForExport<T extends Pick<ExportList, 'municipality' | 'autho
     (a, b) =>
       collator.compare(nameOf(a.municipality), nameOf(b.municipality)) ||
       collator.compare(a.author ?? '\uffff', b.author ?? '\uffff') ||
-      a.submittedAt.localeCompare(b.submittedAt),
+      byCode(a.submittedAt, b.submittedAt),
   );
 }
 

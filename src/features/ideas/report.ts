@@ -5,6 +5,7 @@ import type { Municipalities } from '../people/municipalities.ts';
 import type { BarChart } from './chart.ts';
 import type { Collection } from './idea-store.ts';
 import type { Themes } from './themes.ts';
+import { byCode } from '../../core/order.ts';
 
 /** Counts for one visit: no names and no texts, so it may be shown to every member. */
 export interface IdeasSummary {
@@ -44,7 +45,7 @@ export function summarize(rows: Iterable<{ listId: string; municipality: string 
     ideas,
     municipalities: [...perMunicipality.entries()]
       .map(([id, lists]) => ({ id, lists }))
-      .sort((a, b) => b.lists - a.lists || (a.id ?? '\uffff').localeCompare(b.id ?? '\uffff')),
+      .sort((a, b) => b.lists - a.lists || byCode(a.id ?? '\uffff', b.id ?? '\uffff')),
     themes: [...perTheme.entries()]
       .map(([id, count]) => ({ id, count }))
       .sort((a, b) => b.count - a.count || order.get(a.id)! - order.get(b.id)!),

@@ -40,6 +40,10 @@ export interface Municipality {
 /** Russian prepositions people type before a place ("в Даугавпилсе", "из Талси"); Latvian "no". */
 const LEADING_PREPOSITION = /^(?:в|во|из|с|со|no|uz) /;
 
+function inLatvianOrder(data: FileData): FileData {
+  return { ...data, municipalities: [...data.municipalities].sort((a, b) => a.lv.nom.localeCompare(b.lv.nom, 'lv')) };
+}
+
 /** Latvia's municipalities by region: the list people pick from at registration and coordinators target. */
 export class Municipalities {
   readonly regions: readonly Region[];
@@ -48,7 +52,8 @@ export class Municipalities {
   /** Every spelling of each municipality, folded: Latvian and Russian cases, English, former names. */
   private readonly spellings: Map<string, string[]>;
 
-  constructor(data: FileData) {
+  /** `data`'s municipalities in Latvian alphabetical order (as `load` keeps them): the list people pick from. */
+  private constructor(data: FileData) {
     const regionIds = new Set(data.regions.map((r) => r.id));
     for (const m of data.municipalities) {
       if (!regionIds.has(m.region)) throw new Error(`municipality ${m.id}: unknown region ${m.region}`);
@@ -61,7 +66,7 @@ export class Municipalities {
       place: new PlaceName(m.lv, m.en, m.ru),
       ...(m.also ? { also: m.also } : {}),
     }));
-    this.all = list.sort((a, b) => a.name.localeCompare(b.name, 'lv'));
+    this.all = list;
     this.byId = new Map(this.all.map((m) => [m.id, m]));
     this.spellings = new Map(
       data.municipalities.map((m) => [m.id, [...new Set([...Object.values(m.lv), ...Object.values(m.ru), m.en, ...(m.also ?? [])].map(fold))]]),
@@ -69,7 +74,9 @@ export class Municipalities {
   }
 
   static load(file = join(DATA_DIR, 'municipalities.yaml')): Municipalities {
-    return new Municipalities(derived.remember('municipalities', readFileSync(file, 'utf8'), (text) => File.parse(parseYamlCached(text))));
+    // Sorted once and kept with the checked data: Latvian collation is ICU data a start need not load.
+    const data = derived.remember('municipalities', readFileSync(file, 'utf8'), (text) => inLatvianOrder(File.parse(parseYamlCached(text))));
+    return new Municipalities(data);
   }
 
   get(id: string | null | undefined): Municipality | undefined {

@@ -13,6 +13,7 @@ import { seeds } from '../seeds.ts';
 import { english, fromZodIssue, type Problem, problem, type ReasonCode } from './reasons.ts';
 import { programmeSources } from './sources.ts';
 import { fieldSegments, YamlLines } from './yaml-lines.ts';
+import { byCode } from '../../core/order.ts';
 
 /** The shipped catalogue: one file per programme. Rule tests live in its `tests/` folder. */
 export const PROGRAMMES_DIR = join(DATA_DIR, 'programmes');
@@ -231,7 +232,7 @@ export interface Catalogue {
 }
 
 export function makeCatalogue(programmes: Programme[], dir = ''): Catalogue {
-  const sorted = [...programmes].sort((a, b) => a.id.localeCompare(b.id));
+  const sorted = [...programmes].sort((a, b) => byCode(a.id, b.id));
   return { programmes: sorted, byId: new Map(sorted.map((p) => [p.id, p])), dir };
 }
 

@@ -7,6 +7,7 @@ import type { Catalogue, Localized, Programme, RuleNode, Source } from './catalo
 import { evaluateLeaf, fillParams, LOOKAHEAD_DAYS, nextChange, paramsOn, statusOf, type ProgrammeResult, type Why, whyFalse, whyUnknown } from './engine.ts';
 import { factDef, type Facts, FACTS, type FactValue } from './facts.ts';
 import { programmeSources, sourceTitle } from './sources.ts';
+import { byCode } from '../../core/order.ts';
 
 /**
  * What every view needs besides the catalogue: today's date (for "checked on") and how many months make a
@@ -385,7 +386,7 @@ export function listMarkup(catalogue: Catalogue, asOf: string, tr: Translator, f
 export function endedMarkup(catalogue: Catalogue, asOf: string, tr: Translator): Markup {
   const ended = catalogue.programmes
     .filter((p) => standing(p, asOf) === 'ended')
-    .sort((a, b) => b.valid.until!.localeCompare(a.valid.until!) || a.name[tr.lng].localeCompare(b.name[tr.lng], tr.lng));
+    .sort((a, b) => byCode(b.valid.until!, a.valid.until!) || a.name[tr.lng].localeCompare(b.name[tr.lng], tr.lng));
   const lines = ended.map((p) => markup`• <b>${esc(loc(p.name, tr.lng))}</b> · ${esc(funderBadge(p, tr))} · ${tr.t('programmes:list.ended', { date: p.valid.until! })}`);
   return join([tr.t('programmes:list.ended_title', { count: ended.length, date: asOf }), ...lines]);
 }

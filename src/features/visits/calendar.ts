@@ -5,6 +5,7 @@ import { addDays, rigaDate, rigaTime, ZONE } from '../../core/time.ts';
 import type { MemoryFile } from '../../core/types.ts';
 import { effectiveEnd } from './format.ts';
 import type { AgendaItem, VisitWithAgenda } from './visit-store.ts';
+import { byCode } from '../../core/order.ts';
 
 const UID_DOMAIN = 'roma-network-bot';
 
@@ -96,7 +97,7 @@ function addVisitEvents(cal: ICalCalendar, v: VisitWithAgenda): number {
   }
 
   // Untimed items: one all-day event per day, and one spanning the whole visit for items whose day is not known.
-  const untimedDays = [...new Set(v.items.filter((i) => !i.starts_at).map((i) => i.day))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
+  const untimedDays = [...new Set(v.items.filter((i) => !i.starts_at).map((i) => i.day))].sort((a, b) => byCode(a ?? '', b ?? ''));
   for (const day of untimedDays) {
     const untimed = v.items.filter((i) => i.day === day && !i.starts_at);
     cal.createEvent({

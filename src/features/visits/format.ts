@@ -5,6 +5,7 @@ import { type DateStyle, formatClock, formatDayHeading, formatDays } from '../..
 import type { Translator } from '../../i18n/index.ts';
 import { withSeedTitles } from '../seeds.ts';
 import type { AgendaItem, Visit, VisitWithAgenda } from './visit-store.ts';
+import { byCode } from '../../core/order.ts';
 
 /** Longest text of one agenda message: comfortable on a phone and under every platform's limit once split. */
 export const MESSAGE_LIMIT = 3500;
@@ -101,7 +102,7 @@ export function visitHeader(v: Visit, tr: Translator): Markup {
 export function agendaMessages(v: VisitWithAgenda, tr: Translator, limit = MESSAGE_LIMIT): Markup[] {
   const blocks: Markup[] = [visitHeader(v, tr)];
   // Items of the whole visit (the source gives no day) come first, under the visit's dates.
-  const days = [...new Set(v.items.map((i) => i.day))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
+  const days = [...new Set(v.items.map((i) => i.day))].sort((a, b) => byCode(a ?? '', b ?? ''));
   for (const day of days) {
     const dayItems = v.items.filter((i) => i.day === day);
     const heading = day ? esc(dayHeading(day, tr.ui)) : tr.t('visits:agenda.all_days', { dates: visitSpan(v, tr) });

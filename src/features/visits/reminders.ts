@@ -13,6 +13,7 @@ import type { RsvpService } from './rsvp.ts';
 import type { ReminderKind } from './tables.ts';
 import type { AgendaItem, VisitStore, VisitWithAgenda } from './visit-store.ts';
 import { Ticker } from '../../core/ticker.ts';
+import { byCode } from '../../core/order.ts';
 
 /** The day-before reminder goes at this Riga time. */
 export const DAY_BEFORE_AT = '18:00';
@@ -29,7 +30,7 @@ export interface ReminderMoment {
 }
 
 export function firstTimedItem(v: VisitWithAgenda): AgendaItem | undefined {
-  return v.items.filter((i) => i.starts_at).sort((a, b) => a.starts_at!.localeCompare(b.starts_at!))[0];
+  return v.items.filter((i) => i.starts_at).sort((a, b) => byCode(a.starts_at!, b.starts_at!))[0];
 }
 
 export function leadMinutes(v: Pick<VisitWithAgenda, 'format' | 'reminder_lead_minutes'>): number {

@@ -6,6 +6,7 @@ import { prepare } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import type { AgendaItemsTable, VisitsTable } from './tables.ts';
+import { byCode } from '../../core/order.ts';
 
 export type Visit = Selectable<VisitsTable>;
 export type AgendaItem = Selectable<AgendaItemsTable>;
@@ -72,8 +73,8 @@ export class VisitStore {
     const today = rigaDate(now);
     // Visits known only by their years are history, whatever span of years they are given.
     const isUpcoming = (v: Visit) => v.date_precision === 'day' && v.ends_on >= today;
-    const upcoming = rows.filter(isUpcoming).sort((a, b) => a.starts_on.localeCompare(b.starts_on) || a.id.localeCompare(b.id));
-    const past = rows.filter((v) => !isUpcoming(v)).sort((a, b) => b.starts_on.localeCompare(a.starts_on) || a.id.localeCompare(b.id));
+    const upcoming = rows.filter(isUpcoming).sort((a, b) => byCode(a.starts_on, b.starts_on) || byCode(a.id, b.id));
+    const past = rows.filter((v) => !isUpcoming(v)).sort((a, b) => byCode(b.starts_on, a.starts_on) || byCode(a.id, b.id));
     return [...upcoming, ...past];
   }
 
@@ -172,5 +173,5 @@ export function normalizeDate(s: string): string | undefined {
  * SQLite and PostgreSQL put NULL days at opposite ends.
  */
 export function inAgendaOrder<T extends { day: string | null; position: number }>(items: T[]): T[] {
-  return items.sort((a, b) => (a.day ?? '').localeCompare(b.day ?? '') || a.position - b.position);
+  return items.sort((a, b) => byCode(a.day ?? '', b.day ?? '') || a.position - b.position);
 }
