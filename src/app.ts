@@ -44,6 +44,8 @@ export interface AppOptions {
   announcements?: AnnouncementsOptions;
   /** The per-person flood limit (on unless turned off, e.g. for benchmarks that replay traffic). */
   floodLimit?: boolean;
+  /** How long after start reminders first run (default a second; tests 0, so it is done before they act). */
+  firstTickAfterMs?: number;
 }
 
 /** How long a stop asked for during start waits for it (an adapter that never finishes starting must not block it). */
@@ -127,7 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     leaseMs: config.outboxLeaseMs,
     ...(options.announcements?.background === false ? { background: false } : {}),
   });
-  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, notices, people, municipalities, registry, config, audit };
+  const deps: FeatureDeps & { audit: AuditLog } = { db: database.db, dialect: database.dialect, clock, log, i18n, messenger, notices, people, municipalities, registry, config, audit, firstTickAfterMs: options.firstTickAfterMs };
   // Trust (roles, invites, linking, directory, privacy, audit): made first, registered after the others, because
   // registration hands role requests and `/start CODE` to it.
   const access = accessFeature(deps);

@@ -21,6 +21,8 @@ export class Ticker {
     private readonly work: () => Promise<unknown>,
     private readonly log: Logger,
     private readonly what: string,
+    /** 0 runs at once, inside `start` (tests: the catch-up is done before they act, not at a moment of its own). */
+    private readonly firstRunAfterMs = FIRST_RUN_AFTER_MS,
   ) {}
 
   start(): void {
@@ -31,8 +33,12 @@ export class Ticker {
         .catch((err) => this.log.error({ err }, `${this.what} failed`))
         .finally(() => (this.running = undefined));
     };
-    this.first = setTimeout(run, FIRST_RUN_AFTER_MS);
-    this.first.unref();
+    if (this.firstRunAfterMs > 0) {
+      this.first = setTimeout(run, this.firstRunAfterMs);
+      this.first.unref();
+    } else {
+      run();
+    }
     this.timer = setInterval(run, this.everyMs);
     this.timer.unref();
   }

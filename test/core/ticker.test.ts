@@ -42,4 +42,15 @@ describe('background work every so often (reminders)', () => {
     await stopped;
     expect(finished).toBe(true);
   });
+
+  it('runs at once when asked for no delay (test apps), so its catch-up is done before anyone acts', async () => {
+    vi.useFakeTimers();
+    const runs: number[] = [];
+    const ticker = new Ticker(60_000, async () => void runs.push(Date.now()), silentLogger, 'test', 0);
+    ticker.start();
+    expect(runs).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(FIRST_RUN_AFTER_MS);
+    expect(runs).toHaveLength(1);
+    await ticker.stop();
+  });
 });

@@ -86,7 +86,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<App & { clo
   const clock = new ManualClock(options.now ?? '2021-05-20T09:00:00Z');
   const config: Config = loadConfig({ ...(options.env ?? {}) });
   const database = await openTestDatabase(options.dbFile);
-  const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements } });
+  const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements }, firstTickAfterMs: 0 });
   // The shipped visits load in the background at start. A test gets the app once that is done, so two apps on one
   // SQLite file in one process never write at the same moment: a connection waiting for a lock waits synchronously,
   // holding the event loop, so the other one could never finish (separate processes, as in production, just wait).

@@ -49,6 +49,7 @@ export function catalogueFeature(deps: FeatureDeps, options: CatalogueOptions): 
     staleMonths: deps.config.catalogueStaleMonths,
     staff: () => staffIds(db, deps.config.admins),
     notify: (personId, build) => notifyPerson(deps, personId, 'catalogue_reminder', build),
+    firstTickAfterMs: deps.firstTickAfterMs,
   });
   const fresh = (ctx: Ctx): Freshness => ({ today: rigaDate(ctx.now), staleMonths: deps.config.catalogueStaleMonths });
   const limit = (ctx: Ctx) => Math.min(MESSAGE_LIMIT, ctx.caps.maxTextLength);

@@ -27,6 +27,7 @@ export interface ReminderDeps {
   staff(): Promise<string[]>;
   /** Sends a person a message in their language; false when none of their accounts could be reached. */
   notify(personId: string, build: (tr: Translator) => Reply): Promise<boolean>;
+  firstTickAfterMs?: number;
 }
 
 /**
@@ -39,7 +40,7 @@ export class CatalogueReminder {
   private readonly ticker: Ticker;
 
   constructor(private readonly deps: ReminderDeps) {
-    this.ticker = new Ticker(REMINDER_TICK_MS, () => this.tick(), deps.log, 'catalogue reminder');
+    this.ticker = new Ticker(REMINDER_TICK_MS, () => this.tick(), deps.log, 'catalogue reminder', deps.firstTickAfterMs);
   }
 
   start(): void {

@@ -40,7 +40,7 @@ export function visitsFeature(deps: FeatureDeps, options: VisitsOptions = {}): V
   const store = new VisitStore(db, municipalities);
   const rsvps = new RsvpService(db);
   const feeds = new CalendarFeeds(db);
-  const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, notices: deps.notices, i18n, clock: deps.clock, log });
+  const reminders = new ReminderScheduler({ db, store, rsvps, people: deps.people, notices: deps.notices, i18n, clock: deps.clock, log, firstTickAfterMs: deps.firstTickAfterMs });
 
   // Shipped visits are upserted now; every read through a VisitStore waits for it.
   setVisitsLoading(

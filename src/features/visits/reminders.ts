@@ -64,6 +64,7 @@ export interface ReminderDeps {
   clock: Clock;
   log: Logger;
   dayBeforeAt?: string;
+  firstTickAfterMs?: number;
 }
 
 /** The reminder as the person reads it, in their language; commands rather than buttons, as it arrives unasked. */
@@ -94,7 +95,7 @@ export class ReminderScheduler {
   private readonly ticker: Ticker;
 
   constructor(private readonly deps: ReminderDeps) {
-    this.ticker = new Ticker(TICK_MS, () => this.tick(), deps.log, 'visit reminders tick');
+    this.ticker = new Ticker(TICK_MS, () => this.tick(), deps.log, 'visit reminders tick', deps.firstTickAfterMs);
   }
 
   start(): void {
