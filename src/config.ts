@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DatabaseTarget, parseDatabaseUrl } from './db/database.ts';
 import { parseIdentityKey } from './core/types.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Language } from '../core/types.ts';
 import { DATA_DIR } from '../data-dir.ts';
 import { parseYamlCached } from '../yaml-cache.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UiLanguage } from '../core/types.ts';
 import { parseYamlCached } from '../yaml-cache.ts';
 import { derived } from '../derived-cache.ts';

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES, MEMBER_ROLES, type Role } from '../../core/access.ts';
 import { isUiLanguage, PLATFORMS, type Platform, type UiLanguage } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Markup } from '../../core/markup.ts';
 import type { Address, UiLanguage } from '../../core/types.ts';
 import type { DB } from '../../db/schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { privateChat, staff } from '../../core/access.ts';
 import type { Ctx } from '../../core/context.ts';
 import { flowChoice, type FlowDef, type FlowInput, type Step } from '../../core/flows.ts';

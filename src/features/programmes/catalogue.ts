@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { YAMLParseError } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from '../../core/access.ts';
 import { isIsoDate } from '../../core/time.ts';
 import { DATA_DIR } from '../../data-dir.ts';

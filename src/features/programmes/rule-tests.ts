@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDate } from '../../core/time.ts';
 import { type Catalogue, type CatalogueError, catalogueError, formatError, loadCatalogue, type Programme, PROGRAMMES_DIR, RULE_TESTS_DIR } from './catalogue.ts';
 import { evaluateProgramme, fillParams, nextChange, type ProgrammeResult, type Status, STATUSES, type TraceNode } from './engine.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDate } from '../../core/time.ts';
 import type { DB } from '../../db/schema.ts';
 import { DATA_DIR } from '../../data-dir.ts';
