@@ -44,7 +44,7 @@ export interface AppOptions {
   announcements?: AnnouncementsOptions;
   /** The per-person flood limit (on unless turned off, e.g. for benchmarks that replay traffic). */
   floodLimit?: boolean;
-  /** How long after start reminders first run (default a second; tests 0, so it is done before they act). */
+  /** How long after start background work first runs (default a second; tests 0, so it is done before they act). */
   firstTickAfterMs?: number;
 }
 

@@ -28,6 +28,6 @@ export interface FeatureDeps {
   config: Config;
   /** Who did what, when (role changes, announcements, reloads, exports, erasures). Optional for partial test set-ups. */
   audit?: AuditLog;
-  /** How long after start background work (reminders) first runs; default `FIRST_RUN_AFTER_MS`, tests 0. */
+  /** How long after start background work (reminders, announcements) first runs; default `FIRST_RUN_AFTER_MS`, tests 0. */
   firstTickAfterMs?: number;
 }

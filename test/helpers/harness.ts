@@ -69,6 +69,8 @@ export interface TestAppOptions {
   dbFile?: string;
   env?: Record<string, string>;
   announcements?: AnnouncementsOptions;
+  /** Background work's first run after start; default 0: done inside start, before the test acts. */
+  firstTickAfterMs?: number;
 }
 
 /** Pacing that never makes a test wait: rate limits and server delays are checked on the recorded times instead. */
@@ -86,7 +88,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<App & { clo
   const clock = new ManualClock(options.now ?? '2021-05-20T09:00:00Z');
   const config: Config = loadConfig({ ...(options.env ?? {}) });
   const database = await openTestDatabase(options.dbFile);
-  const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements }, firstTickAfterMs: 0 });
+  const app = await createApp({ config, clock, database, announcements: { limits: FAST_LIMITS, timer: NO_WAIT, progressIntervalMs: 0, ...options.announcements }, firstTickAfterMs: options.firstTickAfterMs ?? 0 });
   // The shipped visits load in the background at start. A test gets the app once that is done, so two apps on one
   // SQLite file in one process never write at the same moment: a connection waiting for a lock waits synchronously,
   // holding the event loop, so the other one could never finish (separate processes, as in production, just wait).

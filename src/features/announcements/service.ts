@@ -1,6 +1,7 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { type Markup, esc, markup } from '../../core/markup.ts';
 import { ZONE } from '../../core/time.ts';
+import { FIRST_RUN_AFTER_MS } from '../../core/ticker.ts';
 import { type Address, type Reply, text, type UiLanguage } from '../../core/types.ts';
 import type { FeatureDeps } from '../deps.ts';
 import { type Audience, prepareAudience, resolveAudience, type VisitAttendees } from './audience.ts';
@@ -37,6 +38,8 @@ export class AnnouncementsService {
   /** Paces every send the bot makes first on a platform: announcements and notices share it. */
   readonly limiter: SendPacer;
   private cron: ScheduledTask | undefined;
+  private delayedStart: NodeJS.Timeout | undefined;
+  private starting: Promise<void> = Promise.resolve();
   private ticking: Promise<unknown> = Promise.resolve();
   private readonly dirty = new Set<string>();
   private progressTimer: NodeJS.Timeout | undefined;
@@ -90,16 +93,30 @@ export class AnnouncementsService {
 
   async start(): Promise<void> {
     if (this.options.background === false) return;
-    // Catch up at start (runs missed while the bot was down), then each minute in Riga time.
-    await this.tickNow();
-    await this.askAboutPausedRuns();
-    this.cron = cronSchedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
     this.worker.start();
     // Runs interrupted by a restart get their progress and report from here on.
     for (const run of await this.store.runningRuns()) this.touch(run.id);
+    // The catch-up and the minute schedule a moment after start, like reminders: the first answers after a restart
+    // do not wait for them, nor for the ICU time-zone data the schedule's Riga zone loads (about 10 ms). Test apps
+    // ask for no delay.
+    const after = this.deps.firstTickAfterMs ?? FIRST_RUN_AFTER_MS;
+    if (after <= 0) return this.schedule();
+    this.delayedStart = setTimeout(() => {
+      this.starting = this.schedule().catch((err) => this.deps.log.error({ err }, 'announcements schedule failed to start'));
+    }, after);
+    this.delayedStart.unref();
+  }
+
+  private async schedule(): Promise<void> {
+    // Catch up (runs missed while the bot was down), then each minute in Riga time.
+    await this.tickNow();
+    await this.askAboutPausedRuns();
+    this.cron = cronSchedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.delayedStart);
+    await this.starting;
     await this.cron?.destroy();
     await this.worker.stop();
     await this.ticking;
