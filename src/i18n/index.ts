@@ -160,7 +160,9 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
     });
   }
 
-  const messages = messagesOf(resources[DEFAULT_LANGUAGE] ?? {});
+  // Listed when first asked for (coverage, translation sheets), not at every start.
+  let messages: Message[] | undefined;
+  const allMessages = () => (messages ??= messagesOf(resources[DEFAULT_LANGUAGE] ?? {}));
   const menuCoverage = options.menuCoverage ?? 80;
   // Coverage is counted again only after texts are added (a translation applied).
   const coverages = new Map<UiLanguage, Coverage>();
@@ -168,7 +170,7 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   const coverage = (lng: UiLanguage): Coverage => {
     let c = coverages.get(lng);
     if (!c) {
-      c = coverageOf(messages, lng, (key) => {
+      c = coverageOf(allMessages(), lng, (key) => {
         const [ns, path] = splitKey(key);
         return instance.getResource(lng, ns, path) !== undefined;
       });
@@ -179,7 +181,9 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
 
   return {
     instance,
-    messages,
+    get messages() {
+      return allMessages();
+    },
     coverage,
     offered: () => UI_LANGUAGES.filter((l) => (LANGUAGES as readonly string[]).includes(l) || coverage(l).percent >= menuCoverage),
     apply: (lng, texts) => {

@@ -257,13 +257,15 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
       text(tr.t('ideas:remind.message', { visit: visitLabel(tr, visit) }), [[{ label: tr.plain('ideas:remind.button'), action: commandAction('ideas', visit.id) }]]),
     );
 
+  let sweeping: Promise<number> | undefined;
   return {
     name: 'ideas',
     commands,
     flows: [ideasFlow(svc)],
     personalData: ideasPersonalData(),
-    // Exports a crash left behind in the temporary folder.
-    start: async () => void (await sweepTempFiles(deps.clock.now())),
+    // Exports a crash left behind in the temporary folder: swept beside the first answers, not before them.
+    start: async () => void (sweeping = sweepTempFiles(deps.clock.now())),
+    stop: async () => void (await sweeping),
     menu: [
       { label: 'ideas:menu.ideas', command: 'ideas', order: 40 },
       { label: 'ideas:menu.report', command: 'ideas_report', order: 41 },
