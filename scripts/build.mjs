@@ -15,10 +15,11 @@ export const CODE_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'roma-network
 const SOURCES = ['src', 'adapters', 'migrations'];
 /**
  * Packages bundled in would cost nothing to resolve at start (kysely alone is about 280 files): all but these,
- * which load native code (better-sqlite3, resvg), find files beside their own (pino's transports, node-cron's
- * daemon), or are loaded only for a platform (pg, grammY, discord.js).
+ * which find native code beside their own files (resvg; `bindings`, which better-sqlite3 uses only when not told
+ * where its compiled part is: src/db/database.ts tells it), or are loaded only for a platform (pg, grammY,
+ * discord.js).
  */
-const EXTERNAL = ['better-sqlite3', '@resvg/resvg-js', 'pg', 'grammy', '@grammyjs/*', 'discord.js'];
+const EXTERNAL = ['bindings', '@resvg/resvg-js', 'pg', 'grammy', '@grammyjs/*', 'discord.js'];
 /** npm rewrites it on every install: a changed dependency is bundled anew. */
 const INSTALLED = join(ROOT, 'node_modules', '.package-lock.json');
 

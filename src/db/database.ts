@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DB } from './schema.ts';
@@ -35,10 +36,26 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget | { er
   return { error: 'expected sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB' };
 }
 
+let addon: string | object | undefined;
+
+/**
+ * better-sqlite3's compiled part, found once. The compiled bot carries the package's JavaScript in its bundle, where
+ * the `bindings` package it would use looks beside the bundle and tries a dozen paths: the file is where npm built it
+ * (`build/Release` in the package's folder), else `bindings` is asked from there.
+ */
+function sqliteAddon(): string | object {
+  if (addon) return addon;
+  const packageJson = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+  const built = join(dirname(packageJson), 'build', 'Release', 'better_sqlite3.node');
+  addon = existsSync(built) ? built : (createRequire(packageJson)('bindings') as (name: string) => object)('better_sqlite3.node');
+  return addon;
+}
+
 export function openSqlite(file: string): Database {
   const inMemory = file === ':memory:';
   if (!inMemory) mkdirSync(dirname(resolve(file)), { recursive: true });
-  const sqlite = new SQLite(file);
+  // The addon object is taken as well as a path (better-sqlite3 #972); its type declarations say only a path.
+  const sqlite = new SQLite(file, { nativeBinding: sqliteAddon() as string });
   // WAL lets readers (a backup, a second reader) work while the bot writes; the busy timeout turns a brief lock
   // by another writer into a short wait instead of an error.
   if (!inMemory) sqlite.pragma('journal_mode = WAL');
