@@ -2,6 +2,7 @@
 // `module.enableCompileCache()` and Node 20 does not: compiling the 3 MB bundle, and then each function it calls
 // while starting, was a third of a compiled start (issue 17). After the first start the compiled code is kept beside
 // the installed packages, like the parsed-YAML cache, and later starts read it back instead of compiling.
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,7 +44,9 @@ export function runWithCodeCache(file, cacheDir) {
   const require = createRequire(file);
   const cacheFile = cacheFileFor(file, cacheDir);
   const cachedData = readOrUndefined(cacheFile);
-  const source = readFileSync(file, 'utf8');
+  // The build writes only ASCII (asciiOnly in scripts/build.mjs): read as Latin-1 it needs no UTF-8 decoding.
+  const bytes = readFileSync(file);
+  const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
