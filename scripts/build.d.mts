@@ -5,3 +5,5 @@ export declare const ENTRY: string;
 export declare function isStale(): boolean;
 export declare function build(): Promise<void>;
 export declare const BUNDLE_OPTIONS: Record<string, unknown>;
+export declare const CODE_CACHE_DIR: string;
+export declare function asciiOnly(code: string): string;

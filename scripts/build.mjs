@@ -1,18 +1,13 @@
 // Compiles the bot for `npm start`: src/main.ts and everything it imports, migrations included, into one CommonJS
-// file, dist/main.cjs (esbuild), which scripts/code-cache.mjs runs with V8's code cache. Plain JavaScript itself,
+// file, dist/main.cjs (esbuild), which scripts/code-cache.cjs runs with V8's code cache. Plain JavaScript itself,
 // so it runs before anything is compiled. Tests and development run the TypeScript sources through tsx
 // and vitest instead.
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import stale from './stale.cjs';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const DIST = join(ROOT, 'dist');
-/** Written last by a build: its time is the build's. */
-export const ENTRY = join(DIST, 'main.cjs');
-/** The compiled code V8 made of ENTRY at an earlier start (scripts/code-cache.mjs): never committed, safe to delete. */
-export const CODE_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'roma-network-bot', 'code');
-const SOURCES = ['src', 'adapters', 'migrations'];
+export const { ROOT, DIST, ENTRY, CODE_CACHE_DIR, isStale } = stale;
 /**
  * Packages bundled in would cost nothing to resolve at start (kysely alone is about 280 files): all but these,
  * which find native code beside their own files (resvg; `bindings`, which better-sqlite3 uses only when not told
@@ -20,37 +15,6 @@ const SOURCES = ['src', 'adapters', 'migrations'];
  * discord.js).
  */
 const EXTERNAL = ['bindings', '@resvg/resvg-js', 'pg', 'grammy', '@grammyjs/*', 'discord.js'];
-/** npm rewrites it on every install: a changed dependency is bundled anew. */
-const INSTALLED = join(ROOT, 'node_modules', '.package-lock.json');
-
-function newestSource() {
-  let newest = statSync(fileURLToPath(import.meta.url)).mtimeMs;
-  try {
-    newest = Math.max(newest, statSync(INSTALLED).mtimeMs);
-  } catch {
-    // installed some other way: sources only
-  }
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const s of SOURCES) walk(join(ROOT, s));
-  return newest;
-}
-
-/** Whether dist/ is missing or older than a source file (a pull, an edit) or an install: a few ms of stat calls. */
-export function isStale() {
-  let built;
-  try {
-    built = statSync(ENTRY).mtimeMs;
-  } catch {
-    return true;
-  }
-  return newestSource() > built;
-}
 
 /**
  * esbuild's options for the bot's code, shared with the bench (which times the bot compiled, as it runs): one
@@ -64,7 +28,7 @@ export const BUNDLE_OPTIONS = {
   target: 'node20.19',
   // Packages loaded only for one task (exceljs, docx) stay outside too, read on first use.
   external: [...EXTERNAL, 'exceljs', 'docx'],
-  // import() becomes require(): code run from V8's code cache (scripts/code-cache.mjs) is a vm script, where
+  // import() becomes require(): code run from V8's code cache (scripts/code-cache.cjs) is a vm script, where
   // Node 20 has no import() without an experimental flag.
   supported: { 'dynamic-import': false },
   // A CommonJS file has no import.meta: its URL is made from __filename (src/data-dir.ts finds the root by it).
@@ -78,7 +42,7 @@ export const BUNDLE_OPTIONS = {
 /**
  * The bundle with every character beyond ASCII written as a `\u` escape. esbuild leaves them in regular expressions,
  * template literals and comments (•, ·, 📍, Latvian letters); a file of ASCII is read as Latin-1 at start, a third of
- * the time of decoding UTF-8 (scripts/code-cache.mjs), and V8 keeps it in one byte per character. An escape means
+ * the time of decoding UTF-8 (scripts/code-cache.cjs), and V8 keeps it in one byte per character. An escape means
  * the same character in a string, a template's text, a regular expression (with or without the u flag, where a
  * surrogate pair of escapes is one code point) and an identifier; only a template's raw text would differ, and the
  * bot reads none. A character escaped by a backslash (`\ё`, the same as `ё`) loses that backslash.

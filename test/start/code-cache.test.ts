@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/harness.ts';
 
-const LOADER = join(import.meta.dirname, '..', '..', 'scripts', 'code-cache.mjs');
+const LOADER = join(import.meta.dirname, '..', '..', 'scripts', 'code-cache.cjs');
 
-/** One start: runs `file` through the loader in a fresh node, as scripts/start.mjs does, and says how it went. */
+/** One start: runs `file` through the loader in a fresh node, as scripts/start.cjs does, and says how it went. */
 function start(file: string, cacheDir: string) {
   const script = `import(${JSON.stringify(LOADER)}).then((m) => { const how = m.runWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cacheDir)}); console.log(how); })`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
@@ -17,7 +17,7 @@ function start(file: string, cacheDir: string) {
 
 const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.code'));
 
-describe('the compiled bot started from its kept code (scripts/code-cache.mjs)', () => {
+describe('the compiled bot started from its kept code (scripts/code-cache.cjs)', () => {
   const program = (answer: string) =>
     `const { join } = require('node:path');\nfunction answer() { return ${JSON.stringify(answer)} + ' ' + typeof join; }\nconsole.log(answer());\n`;
   /** A built bot answering `answer`, and where its code would be kept. */

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** `npm start`'s own command (npm start is `node scripts/start.mjs`), in a shell, as a newcomer would type it. */
+/** `npm start`'s own command (npm start is `node scripts/start.cjs`), in a shell, as a newcomer would type it. */
 function sh(script: string, dir: string) {
   return spawnSync('bash', ['-o', 'pipefail', '-c', script], {
     cwd: ROOT,
@@ -20,7 +20,7 @@ function sh(script: string, dir: string) {
 
 describe('the compiled start (npm start)', () => {
   it('runs the bot compiled into dist/, compiling it first when missing or older than the sources', () => {
-    const r = sh(`printf '/help\\n' | node scripts/start.mjs --console`, tempDir());
+    const r = sh(`printf '/help\\n' | node scripts/start.cjs --console`, tempDir());
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Jums pieejamās komandas (loma: administrators)');
     expect(existsSync(join(ROOT, 'dist', 'main.cjs'))).toBe(true);
@@ -32,7 +32,7 @@ describe('the compiled start (npm start)', () => {
 
   it('ends quietly with status 0 when the reader of its output has gone (| head -1)', () => {
     // Many answers, so the bot is still writing when head has gone: its writes fail with EPIPE.
-    const r = sh(`for i in $(seq 300); do echo /help; done | node scripts/start.mjs --console | head -1`, tempDir());
+    const r = sh(`for i in $(seq 300); do echo /help; done | node scripts/start.cjs --console | head -1`, tempDir());
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['Jums pieejamās komandas (loma: administrators)']);
     expect(r.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
@@ -45,10 +45,10 @@ describe('the compiled start (npm start)', () => {
     expect(fromFiles.status, fromFiles.stderr).toBe(0);
     expect(fromFiles.stdout).toContain('Pumpurs');
     rmSync(DERIVED_CACHE_DIR, { recursive: true, force: true });
-    const derives = sh(`${ask} | node scripts/start.mjs --console`, tempDir());
+    const derives = sh(`${ask} | node scripts/start.cjs --console`, tempDir());
     expect(derives.status, derives.stderr).toBe(0);
     expect(readdirSync(DERIVED_CACHE_DIR)).toHaveLength(1);
-    const keeps = sh(`${ask} | node scripts/start.mjs --console`, tempDir());
+    const keeps = sh(`${ask} | node scripts/start.cjs --console`, tempDir());
     expect(keeps.stdout).toBe(fromFiles.stdout);
     expect(derives.stdout).toBe(fromFiles.stdout);
   }, 120_000);

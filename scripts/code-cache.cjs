@@ -2,12 +2,13 @@
 // `module.enableCompileCache()` and Node 20 does not: compiling the 3 MB bundle, and then each function it calls
 // while starting, was a third of a compiled start (issue 17). After the first start the compiled code is kept beside
 // the installed packages, like the parsed-YAML cache, and later starts read it back instead of compiling.
-import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const { isAscii } = require('node:buffer');
+const { createHash } = require('node:crypto');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
 /** How long a start runs before its compiled code is kept: long enough to have answered, short enough to be reached. */
 const KEEP_AFTER_MS = 3000;
@@ -40,7 +41,7 @@ function readOrUndefined(path) {
  * in a vm script Node 20 allows it only behind a flag (the build turns each into require()). Says whether the
  * kept code was used, or compiled afresh (and kept a few seconds later).
  */
-export function runWithCodeCache(file, cacheDir) {
+function runWithCodeCache(file, cacheDir) {
   const require = createRequire(file);
   const cacheFile = cacheFileFor(file, cacheDir);
   const cachedData = readOrUndefined(cacheFile);
@@ -77,3 +78,5 @@ export function runWithCodeCache(file, cacheDir) {
   script.runInThisContext()(module.exports, require, module, file, dirname(file));
   return used ? 'used' : 'compiled';
 }
+
+module.exports = { runWithCodeCache };
