@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import { createTask, validateDetailed } from 'node-cron';
+import type { createTask } from 'node-cron';
+import { nodeCron } from './node-cron.ts';
 import { fold } from '../../core/text-match.ts';
 import { rigaWallClock, ZONE } from '../../core/time.ts';
 
@@ -44,7 +45,7 @@ export function parseRecurrence(input: string): Recurrence {
   const raw = input.trim();
   const fields = raw.split(/\s+/);
   if (fields.length === 5 && /^[\d*/,\-A-Za-z#L?]+$/.test(fields.join(''))) {
-    const v = validateDetailed(raw);
+    const v = nodeCron().validateDetailed(raw);
     if (!v.valid) {
       const problems = v.errors.map(
         (e, i): CronProblem => ({
@@ -80,7 +81,7 @@ function matcherFor(cron: string): ReturnType<typeof createTask> {
       matchers.delete(oldest);
       void task.destroy();
     }
-    m = createTask(cron, () => undefined, { timezone: 'UTC' });
+    m = nodeCron().createTask(cron, () => undefined, { timezone: 'UTC' });
     matchers.set(cron, m);
   }
   return m;
@@ -96,7 +97,7 @@ export function nextRun(cron: string, after: Date): Date | undefined {
   // node-cron's own matcher, over wall-clock fields: a UTC matcher fed "naive" local times, so the day-of-month,
   // weekday and month rules are node-cron's exactly, and daylight saving is handled here, once.
   const matcher = matcherFor(cron);
-  const fields = validateDetailed(cron).fields;
+  const fields = nodeCron().validateDetailed(cron).fields;
   if (!fields) throw new Error(`invalid cron expression: ${cron}`);
   const hours = [...new Set(fields.hour)].sort((a, b) => a - b);
   const minutes = [...new Set(fields.minute)].sort((a, b) => a - b);

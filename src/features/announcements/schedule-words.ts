@@ -1,4 +1,4 @@
-import { validateDetailed } from 'node-cron';
+import { nodeCron } from './node-cron.ts';
 import { formatClock, formatDayMonth } from '../../i18n/dates.ts';
 import type { Translator } from '../../i18n/index.ts';
 import { CRON_FIELDS, type CronProblem } from './recurrence.ts';
@@ -24,7 +24,7 @@ const MAX_DATES = 4;
  */
 export function describeCron(cron: string, tr: Translator): string {
   const fallback = () => tr.plain('announcements:schedule.cron', { cron });
-  const v = validateDetailed(cron);
+  const v = nodeCron().validateDetailed(cron);
   const f = v.fields;
   if (!v.valid || !f) return fallback();
   const numbers = (xs: unknown[]) => (xs.every((x) => typeof x === 'number') ? [...new Set(xs as number[])].sort((a, b) => a - b) : undefined);

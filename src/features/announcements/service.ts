@@ -1,4 +1,5 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { nodeCron } from './node-cron.ts';
 import { type Markup, esc, markup } from '../../core/markup.ts';
 import { ZONE } from '../../core/time.ts';
 import { FIRST_RUN_AFTER_MS } from '../../core/ticker.ts';
@@ -111,7 +112,7 @@ export class AnnouncementsService {
     // Catch up (runs missed while the bot was down), then each minute in Riga time.
     await this.tickNow();
     await this.askAboutPausedRuns();
-    this.cron = cronSchedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
+    this.cron = nodeCron().schedule('* * * * *', () => void this.tickNow(), { timezone: ZONE, noOverlap: true, name: 'announcements-tick' });
   }
 
   async stop(): Promise<void> {
