@@ -17,9 +17,9 @@ type Resources = Record<string, Record<string, Record<string, unknown>>>;
  * Reads `locales/<lng>/<namespace>.json`: one namespace per feature, so features own their texts. A language
  * with no folder (Romani: only what people translate, kept in the database) has no texts from files.
  */
-export function readLocales(dir = LOCALES_DIR): Resources {
+export function readLocales(dir = LOCALES_DIR, languages: readonly UiLanguage[] = UI_LANGUAGES): Resources {
   const resources: Resources = {};
-  for (const lng of UI_LANGUAGES) {
+  for (const lng of languages) {
     resources[lng] = {};
     if (!existsSync(join(dir, lng))) continue;
     for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json'))) {
@@ -76,7 +76,9 @@ const tidy = {
 };
 
 export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): Promise<I18nService> {
-  const resources = readLocales(dir);
+  // Latvian, the source and every language's fallback, is read now; the others when first asked for: most starts
+  // answer a handful of people in one or two languages, and parsing every language's texts was 3–4 ms of each start.
+  const resources = readLocales(dir, [DEFAULT_LANGUAGE]);
   const namespaces = Object.keys(resources[DEFAULT_LANGUAGE] ?? {});
   const instance = i18next.createInstance().use(tidy);
   await instance.init({
@@ -120,6 +122,15 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   };
   instance.store.on('added', forget);
   instance.store.on('removed', forget);
+
+  const loaded = new Set<UiLanguage>([DEFAULT_LANGUAGE]);
+  /** A language's texts from the files, added once, before anything reads them or people's translations go over them. */
+  const ensureLoaded = (lng: UiLanguage) => {
+    if (loaded.has(lng)) return;
+    loaded.add(lng);
+    for (const [ns, tree] of Object.entries(readLocales(dir, [lng])[lng]!)) instance.addResourceBundle(lng, ns, tree, true, true);
+  };
+  const ensureAllLoaded = () => UI_LANGUAGES.forEach(ensureLoaded);
 
   const formatter = instance.services.formatter!;
   const translators = new Map<UiLanguage, Translator>();
@@ -168,6 +179,7 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   const coverages = new Map<UiLanguage, Coverage>();
   instance.store.on('added', () => coverages.clear());
   const coverage = (lng: UiLanguage): Coverage => {
+    ensureLoaded(lng);
     let c = coverages.get(lng);
     if (!c) {
       c = coverageOf(allMessages(), lng, (key) => {
@@ -180,20 +192,27 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   };
 
   return {
-    instance,
+    get instance() {
+      ensureAllLoaded();
+      return instance;
+    },
     get messages() {
       return allMessages();
     },
     coverage,
     offered: () => UI_LANGUAGES.filter((l) => (LANGUAGES as readonly string[]).includes(l) || coverage(l).percent >= menuCoverage),
     apply: (lng, texts) => {
+      ensureLoaded(lng);
       for (const { key, value } of texts) {
         const [ns, path] = splitKey(key);
         // Each addition tells the store's listeners (coverage, memoized texts) to count again.
         instance.addResource(lng, ns, path, value);
       }
     },
-    translator: (lng) => translators.get(lng)!,
+    translator: (lng) => {
+      ensureLoaded(lng);
+      return translators.get(lng)!;
+    },
     fromHint: (hint) => {
       const base = hint?.toLowerCase().split(/[-_]/)[0];
       return isLanguage(base) ? base : DEFAULT_LANGUAGE;
