@@ -2,6 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DerivedCache } from '../../src/derived-cache.ts';
+import { THEMES_FILE, Themes } from '../../src/features/ideas/themes.ts';
 import { tempDir } from '../helpers/harness.ts';
 
 /** A derivation that counts its calls. */
@@ -64,5 +65,23 @@ describe('values derived from data files, kept per build of the code', () => {
     const ro = new DerivedCache(join(blocked, 'build-1'));
     expect(ro.remember('seeds', 'a', (s) => `${s}!`)).toBe('a!');
     expect(ro.remember('seeds', 'a', (s) => `${s}?`)).toBe('a?');
+  });
+});
+
+describe('the themes, kept with their rules compiled', () => {
+  it('tags ideas the same when the themes come from the kept values as when compiled afresh', () => {
+    const build = join(tempDir('derived-'), 'build-1');
+    Themes.load(THEMES_FILE, new DerivedCache(build));
+    const kept = Themes.load(THEMES_FILE, new DerivedCache(build));
+    const fresh = Themes.load(THEMES_FILE, new DerivedCache(undefined));
+    expect(readdirSync(build)).toHaveLength(1);
+    const ideas = [
+      'Skolotāja palīgs romu bērniem katrā skolā',
+      'Teacher’s assistants and mentors for Roma pupils',
+      'Помощник учителя и вечерние курсы для взрослых',
+      'Romu mediatori pašvaldībās un veselības aprūpē',
+    ];
+    for (const idea of ideas) expect(kept.tag(idea)).toEqual(fresh.tag(idea));
+    expect(ideas.some((idea) => kept.tag(idea).length > 0)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { fold } from '../../core/text-match.ts';
 import type { Language } from '../../core/types.ts';
 import { DATA_DIR } from '../../data-dir.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
-import { derived } from '../../derived-cache.ts';
+import { type DerivedCache, derived } from '../../derived-cache.ts';
 
 const Localized = z.object({ lv: z.string().min(1), en: z.string().min(1), ru: z.string().min(1) }).strict();
 const Rules = z.object({ lv: z.array(z.string().min(1)), en: z.array(z.string().min(1)), ru: z.array(z.string().min(1)) }).strict();
@@ -45,43 +45,25 @@ export class Themes {
   private readonly byId: Map<string, Theme>;
   private readonly byN: Map<number, Theme>;
   /** Rules indexed by the first letters of their first word, so tagging 50,000 ideas stays fast. */
-  private readonly rules = new Map<string, CompiledRule[]>();
+  private readonly rules: ReadonlyMap<string, CompiledRule[]>;
 
-  constructor(themes: Theme[]) {
+  /** `rules`: compiled from the themes unless given (the data cache keeps them compiled, see `load`). */
+  constructor(themes: Theme[], rules: ReadonlyMap<string, CompiledRule[]> = compileRules(themes)) {
     this.all = [...themes].sort((a, b) => a.n - b.n);
     this.byId = new Map(themes.map((t) => [t.id, t]));
     this.byN = new Map(themes.map((t) => [t.n, t]));
     if (this.byId.size !== themes.length) throw new Error('themes.yaml: duplicate theme id');
     if (this.byN.size !== themes.length) throw new Error('themes.yaml: duplicate theme number');
-    for (const t of themes) {
-      for (const lng of ['lv', 'en', 'ru'] as const) {
-        for (const rule of t.rules[lng]) {
-          const words = rule
-            .split(/\s+/)
-            .filter(Boolean)
-            .map((w) => {
-              const whole = w.endsWith('$');
-              return { text: fold(whole ? w.slice(0, -1) : w), whole };
-            })
-            .filter((w) => w.text.length > 0);
-          // fold() may split a word ("teacher's" → "teacher s"); keep the pieces in order. Words shorter than three
-          // letters ("ar", "in", "s") would begin too many words, so they match whole words only.
-          const flat = words.flatMap((w) =>
-            w.text.split(' ').map((text, i, arr) => ({ text, whole: text.length < 3 || (i < arr.length - 1 ? true : w.whole) })),
-          );
-          if (flat.length === 0) throw new Error(`themes.yaml: theme ${t.id}: empty rule "${rule}"`);
-          const key = indexKey(flat[0]!.text);
-          const list = this.rules.get(key) ?? [];
-          list.push({ theme: t.id, words: flat, source: rule });
-          this.rules.set(key, list);
-        }
-      }
-    }
+    this.rules = rules;
   }
 
-  static load(file = THEMES_FILE): Themes {
-    const data = derived.remember('themes', readFileSync(file, 'utf8'), (text) => FileSchema.parse(parseYamlCached(text)));
-    return new Themes(data.themes);
+  /** The themes file, checked and its rules compiled once per change of the file (folding every rule was 3–5 ms of a start). */
+  static load(file = THEMES_FILE, cache: DerivedCache = derived): Themes {
+    const data = cache.remember('themes', readFileSync(file, 'utf8'), (text) => {
+      const { themes } = FileSchema.parse(parseYamlCached(text));
+      return { themes, rules: compileRules(themes) };
+    });
+    return new Themes(data.themes, data.rules);
   }
 
   get(id: string): Theme | undefined {
@@ -132,6 +114,36 @@ export class Themes {
     }
     return undefined;
   }
+}
+
+/** Each rule folded into words and indexed by its first word's first two letters. */
+function compileRules(themes: readonly Theme[]): Map<string, CompiledRule[]> {
+  const rules = new Map<string, CompiledRule[]>();
+  for (const t of themes) {
+    for (const lng of ['lv', 'en', 'ru'] as const) {
+      for (const rule of t.rules[lng]) {
+        const words = rule
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((w) => {
+            const whole = w.endsWith('$');
+            return { text: fold(whole ? w.slice(0, -1) : w), whole };
+          })
+          .filter((w) => w.text.length > 0);
+        // fold() may split a word ("teacher's" → "teacher s"); keep the pieces in order. Words shorter than three
+        // letters ("ar", "in", "s") would begin too many words, so they match whole words only.
+        const flat = words.flatMap((w) =>
+          w.text.split(' ').map((text, i, arr) => ({ text, whole: text.length < 3 || (i < arr.length - 1 ? true : w.whole) })),
+        );
+        if (flat.length === 0) throw new Error(`themes.yaml: theme ${t.id}: empty rule "${rule}"`);
+        const key = indexKey(flat[0]!.text);
+        const list = rules.get(key) ?? [];
+        list.push({ theme: t.id, words: flat, source: rule });
+        rules.set(key, list);
+      }
+    }
+  }
+  return rules;
 }
 
 /** Rules are indexed by their first word's first two letters. */
