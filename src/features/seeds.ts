@@ -10,16 +10,19 @@ import { derived } from '../derived-cache.ts';
  * The network's own documents, named for people: a mediator sees "Report on the network meeting of 27 May 2021
  * (Ministry of Culture)", never `003_07a1e3c4c4f769ab.txt`. Read once from data/seeds.yaml.
  */
-const text = z.string().trim().min(1);
-const L = z.object({ lv: text, en: text, ru: text }).strict();
-const SeedEntry = z
-  .object({
-    /** The document's own date, or only its year where it gives no day. */
-    date: z.string().regex(/^\d{4}(-\d{2}-\d{2})?$/),
-    publisher: L,
-    title: L,
-  })
-  .strict();
+// Built on first use: a start that finds the file unchanged (the data cache) never checks it.
+const SeedEntry = z.lazy(() => {
+  const text = z.string().trim().min(1);
+  const L = z.object({ lv: text, en: text, ru: text }).strict();
+  return z
+    .object({
+      /** The document's own date, or only its year where it gives no day. */
+      date: z.string().regex(/^\d{4}(-\d{2}-\d{2})?$/),
+      publisher: L,
+      title: L,
+    })
+    .strict();
+});
 export type SeedEntry = z.infer<typeof SeedEntry>;
 
 export const SEEDS_FILE = join(DATA_DIR, 'seeds.yaml');

@@ -88,10 +88,13 @@ export function coverageOf(messages: readonly Message[], lng: UiLanguage, has: (
   return { translated, total, percent: total ? Math.floor((translated * 100) / total) : 100 };
 }
 
-const Notes = z.object({
-  rules: z.array(z.object({ keys: z.string().min(1), limit: z.number().int().positive(), note: z.string() }).strict()),
-  placeholders: z.record(z.string(), z.string()),
-});
+/** Built when translator notes are first read (a translation sheet), not at every start. */
+const Notes = z.lazy(() =>
+  z.object({
+    rules: z.array(z.object({ keys: z.string().min(1), limit: z.number().int().positive(), note: z.string() }).strict()),
+    placeholders: z.record(z.string(), z.string()),
+  }),
+);
 export type TranslatorNotes = z.infer<typeof Notes>;
 
 export function loadNotes(localesDir: string): TranslatorNotes {

@@ -6,18 +6,21 @@ import type { DB } from '../../db/schema.ts';
 import type { Municipalities } from '../people/municipalities.ts';
 import type { AnnouncementKind } from './tables.ts';
 
-export const Audience = z.object({
-  target: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('everyone') }),
-    z.object({ type: z.literal('roles'), roles: z.array(z.enum(ROLES)).min(1) }),
-    z.object({ type: z.literal('municipalities'), ids: z.array(z.string()).min(1) }),
-    z.object({ type: z.literal('region'), id: z.string() }),
-    z.object({ type: z.literal('visit'), visitId: z.string() }),
-    z.object({ type: z.literal('chat'), audienceChatId: z.string() }),
-  ]),
-  /** Only people (or chats) on this platform. */
-  platform: z.enum(PLATFORMS).optional(),
-});
+/** Who an announcement goes to, as stored with it. Built when an announcement is first read, not at every start. */
+export const Audience = z.lazy(() =>
+  z.object({
+    target: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('everyone') }),
+      z.object({ type: z.literal('roles'), roles: z.array(z.enum(ROLES)).min(1) }),
+      z.object({ type: z.literal('municipalities'), ids: z.array(z.string()).min(1) }),
+      z.object({ type: z.literal('region'), id: z.string() }),
+      z.object({ type: z.literal('visit'), visitId: z.string() }),
+      z.object({ type: z.literal('chat'), audienceChatId: z.string() }),
+    ]),
+    /** Only people (or chats) on this platform. */
+    platform: z.enum(PLATFORMS).optional(),
+  }),
+);
 export type Audience = z.infer<typeof Audience>;
 
 export interface Recipient {

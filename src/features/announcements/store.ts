@@ -8,11 +8,14 @@ import { Audience } from './audience.ts';
 import { nextRun } from './recurrence.ts';
 import type { AnnouncementKind, AnnouncementRunsTable, AnnouncementsTable } from './tables.ts';
 
-export const Schedule = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('now') }),
-  z.object({ type: z.literal('at'), at: z.string() }),
-  z.object({ type: z.literal('recurring'), cron: z.string(), label: z.string() }),
-]);
+/** When an announcement goes out, as stored with it. Built when an announcement is first read. */
+export const Schedule = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('now') }),
+    z.object({ type: z.literal('at'), at: z.string() }),
+    z.object({ type: z.literal('recurring'), cron: z.string(), label: z.string() }),
+  ]),
+);
 export type Schedule = z.infer<typeof Schedule>;
 
 export type AnnouncementRow = Selectable<AnnouncementsTable>;

@@ -21,22 +21,23 @@ export const MAX_REASON = 200;
 const MAX_URL = 500;
 const MAX_URL_BUTTONS = 6;
 
-const File = z.object({ name: z.string().max(300), text: z.string() });
-const Mode = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('upload') }),
-  z.object({ kind: z.literal('restore'), id: z.string(), version: z.number().int().min(1) }),
-  z.object({ kind: z.literal('end_date'), id: z.string() }),
-  z.object({ kind: z.literal('close'), id: z.string() }),
-  z.object({ kind: z.literal('checked'), id: z.string() }),
-]);
-type Mode = z.infer<typeof Mode>;
+type Mode =
+  | { kind: 'upload' }
+  | { kind: 'restore'; id: string; version: number }
+  | { kind: 'end_date' | 'close' | 'checked'; id: string };
 
-/** How the flow is started: by a file sent (its programmes and tests), or from a programme's page or history. */
-export const StartArgs = z.union([
-  z.object({ kind: z.literal('upload'), programmes: z.array(File), tests: z.array(File), ignored: z.array(z.string()).default([]) }),
-  z.object({ kind: z.literal('restore'), id: z.string(), version: z.number().int().min(1) }),
-  z.object({ kind: z.enum(['end_date', 'close', 'checked']), id: z.string() }),
-]);
+/**
+ * How the flow is started: by a file sent (its programmes and tests), or from a programme's page or history. Built
+ * on first use: only a coordinator changing the catalogue needs it, not every start.
+ */
+export const StartArgs = z.lazy(() => {
+  const File = z.object({ name: z.string().max(300), text: z.string() });
+  return z.union([
+    z.object({ kind: z.literal('upload'), programmes: z.array(File), tests: z.array(File), ignored: z.array(z.string()).default([]) }),
+    z.object({ kind: z.literal('restore'), id: z.string(), version: z.number().int().min(1) }),
+    z.object({ kind: z.enum(['end_date', 'close', 'checked']), id: z.string() }),
+  ]);
+});
 export type StartArgs = z.infer<typeof StartArgs>;
 
 interface ChangeState {

@@ -7,18 +7,23 @@ import { DATA_DIR } from '../../data-dir.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
 import { type DerivedCache, derived } from '../../derived-cache.ts';
 
-const Localized = z.object({ lv: z.string().min(1), en: z.string().min(1), ru: z.string().min(1) }).strict();
-const Rules = z.object({ lv: z.array(z.string().min(1)), en: z.array(z.string().min(1)), ru: z.array(z.string().min(1)) }).strict();
-const ThemeSchema = z.object({
-  id: z.string().regex(/^[a-z][a-z-]*$/),
-  n: z.number().int().min(1).max(99),
-  original: z.string().min(1),
-  source: z.string().min(1),
-  name: Localized,
-  short: Localized,
-  rules: Rules,
-}).strict();
-const FileSchema = z.object({ themes: z.array(ThemeSchema).min(1) }).strict();
+// Built on first use: a start that finds the file unchanged (the data cache) never checks it.
+const ThemeSchema = z.lazy(() => {
+  const Localized = z.object({ lv: z.string().min(1), en: z.string().min(1), ru: z.string().min(1) }).strict();
+  const Rules = z.object({ lv: z.array(z.string().min(1)), en: z.array(z.string().min(1)), ru: z.array(z.string().min(1)) }).strict();
+  return z
+    .object({
+      id: z.string().regex(/^[a-z][a-z-]*$/),
+      n: z.number().int().min(1).max(99),
+      original: z.string().min(1),
+      source: z.string().min(1),
+      name: Localized,
+      short: Localized,
+      rules: Rules,
+    })
+    .strict();
+});
+const FileSchema = z.lazy(() => z.object({ themes: z.array(ThemeSchema).min(1) }).strict());
 
 export type Theme = z.infer<typeof ThemeSchema>;
 

@@ -8,13 +8,16 @@ import { PlaceName } from '../../i18n/places.ts';
 import { parseYamlCached } from '../../yaml-cache.ts';
 import { derived } from '../../derived-cache.ts';
 
-const Declined = z.object({ nom: z.string().min(1), gen: z.string().min(1), loc: z.string().min(1) }).strict();
-const Named = { lv: Declined, ru: Declined, en: z.string().min(1) };
-const File = z.object({
-  regions: z.array(z.object({ id: z.string().regex(/^[a-z-]+$/), ...Named }).strict()).min(1),
-  municipalities: z
-    .array(z.object({ id: z.string().regex(/^[a-z-]+$/), region: z.string(), ...Named, also: z.array(z.string()).optional() }).strict())
-    .min(1),
+// Built on first use: a start that finds the file unchanged (the data cache) never checks it.
+const File = z.lazy(() => {
+  const Declined = z.object({ nom: z.string().min(1), gen: z.string().min(1), loc: z.string().min(1) }).strict();
+  const Named = { lv: Declined, ru: Declined, en: z.string().min(1) };
+  return z.object({
+    regions: z.array(z.object({ id: z.string().regex(/^[a-z-]+$/), ...Named }).strict()).min(1),
+    municipalities: z
+      .array(z.object({ id: z.string().regex(/^[a-z-]+$/), region: z.string(), ...Named, also: z.array(z.string()).optional() }).strict())
+      .min(1),
+  });
 });
 type FileData = z.infer<typeof File>;
 

@@ -19,127 +19,137 @@ import { byCode } from '../../core/order.ts';
 export const PROGRAMMES_DIR = join(DATA_DIR, 'programmes');
 export const RULE_TESTS_DIR = join(PROGRAMMES_DIR, 'tests');
 
-const text = z.string().trim().min(1, 'empty');
-export const Localized = z.object({ lv: text, en: text, ru: text }).strict();
-export type Localized = z.infer<typeof Localized>;
-
-const IsoDate = z.string().refine(isIsoDate, 'date');
-
-/**
- * Where a fact comes from. Either a seed document (`file`, the meeting reports in the network's archive) or a web
- * page (`url` with its `title`, `publisher` and the date it was `read`), or another reference (`ref`, e.g. a law).
- * Every source carries the words relied on (`quote`, in the original language), so a reader can check them.
- */
-export const SourceSchema = z
-  .object({
-    /** A seed document, e.g. 003_07a1e3c4c4f769ab.txt. */
-    file: z.string().regex(/^\d{3}_[0-9a-f]{16}\.txt$/, 'seed_file_name').optional(),
-    /** Where in it (part, section). */
-    part: text.optional(),
-    /** The words relied on, in the original language. */
-    quote: text,
-    /** Another reference: a law, a regulation. */
-    ref: text.optional(),
-    url: z.url().optional(),
-    /** A web page's title, as the page gives it. */
-    title: text.optional(),
-    /** Who published the page (ministry, agency, municipality). */
-    publisher: text.optional(),
-    /** The day the page was read (YYYY-MM-DD). */
-    read: IsoDate.optional(),
-    /** The page's own date, where it shows one. */
-    published: IsoDate.optional(),
-  })
-  .strict()
-  .refine((s) => s.file || s.ref || s.url, 'source_kind')
-  .refine((s) => !s.url || (s.title && s.publisher && s.read), { message: 'web_source', path: ['url'] });
-export type Source = z.infer<typeof SourceSchema>;
-
 /** `esf`: the European Social Fund of 2014–2020; `esf_plus`: ESF+ of 2021–2027 (shown apart: people ask which is open). */
 export const FUNDER_KINDS = ['esf', 'esf_plus', 'eu_other', 'state', 'municipality'] as const;
 export const APPLICANTS = ['person', 'school', 'municipality'] as const;
 export const OPS = ['eq', 'neq', 'in', 'not_in', 'gte', 'gt', 'lte', 'lt', 'is_true', 'is_false', 'includes_any', 'includes_all', 'excludes_all'] as const;
 export type Op = (typeof OPS)[number];
 
-const Scalar = z.union([z.string(), z.number(), z.boolean()]);
-const DatedValue = z
-  .object({
-    from: IsoDate.optional(),
-    until: IsoDate.optional(),
-    value: z.union([Scalar, z.array(z.string())]),
-    source: SourceSchema.optional(),
-  })
-  .strict();
+/**
+ * The schemas of a programme file, built the first time a file is checked: a start whose files were all checked
+ * before (the data cache, derived-cache.ts) never builds them, and building them was a few ms of every start.
+ */
+function buildSchemas() {
+  const text = z.string().trim().min(1, 'empty');
+  const Localized = z.object({ lv: text, en: text, ru: text }).strict();
 
-const ProgrammeFile = z
-  .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'id_format'),
-    name: Localized,
-    /** The full project name and number, where the programme is part of a project. */
-    project: Localized.optional(),
-    /** More words people use for it (searched, never shown). */
-    aliases: z.array(text).optional(),
-    funder: z.object({ kind: z.enum(FUNDER_KINDS), name: Localized }).strict(),
-    operator: Localized,
-    applicant: z.union([z.enum(APPLICANTS), z.array(z.enum(APPLICANTS)).min(1)]),
-    gives: Localized,
-    valid: z
-      .object({
-        from: IsoDate.optional(),
-        until: IsoDate.optional(),
-        /**
-         * What is known after `until`: `closed` (the default: it ended) or `unknown` (the last known period ends
-         * then, and no source says whether it goes on). Answers after such a date say "possibly — ask".
-         */
-        after: z.enum(['closed', 'unknown']).default('closed'),
-        note: Localized.optional(),
-      })
-      .strict()
-      .refine((v) => !v.from || !v.until || v.from <= v.until, { message: 'from_after_until', path: ['until'] })
-      .refine((v) => v.after === 'closed' || v.until, { message: 'after_unknown', path: ['after'] }),
-    apply: Localized,
-    source: SourceSchema,
-    /** The last day someone checked this file against its sources (shown to users; stale after some months). */
-    checked: IsoDate,
-    parameters: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_]*$/, 'param_name'),
-        z
-          .object({
-            /** How the value reads in a sentence: "from grade {value}". */
-            label: Localized.refine((l) => Object.values(l).every((t) => t.includes('{value}')), 'label_value'),
-            values: z.array(DatedValue).min(1),
-          })
-          .strict(),
-      )
-      .optional(),
-    conditions: z.unknown(),
-    notes: z
-      .array(
-        z
-          .object({
-            when: z.unknown().optional(),
-            for: z.array(z.enum(['eligible', 'unknown', 'not_eligible'])).min(1).optional(),
-            text: Localized,
-            source: SourceSchema.optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-  })
-  .strict();
+  const IsoDate = z.string().refine(isIsoDate, 'date');
 
-const LeafSchema = z
-  .object({
-    fact: z.string(),
-    op: z.enum(OPS),
-    value: z.union([Scalar, z.array(Scalar)]).optional(),
-    param: z.string().optional(),
-    label: Localized,
-    source: SourceSchema,
-  })
-  .strict();
-const LeafInNote = LeafSchema.omit({ label: true, source: true }).extend({ label: Localized.optional(), source: SourceSchema.optional() });
+  /**
+   * Where a fact comes from. Either a seed document (`file`, the meeting reports in the network's archive) or a web
+   * page (`url` with its `title`, `publisher` and the date it was `read`), or another reference (`ref`, e.g. a law).
+   * Every source carries the words relied on (`quote`, in the original language), so a reader can check them.
+   */
+  const SourceSchema = z
+    .object({
+      /** A seed document, e.g. 003_07a1e3c4c4f769ab.txt. */
+      file: z.string().regex(/^\d{3}_[0-9a-f]{16}\.txt$/, 'seed_file_name').optional(),
+      /** Where in it (part, section). */
+      part: text.optional(),
+      /** The words relied on, in the original language. */
+      quote: text,
+      /** Another reference: a law, a regulation. */
+      ref: text.optional(),
+      url: z.url().optional(),
+      /** A web page's title, as the page gives it. */
+      title: text.optional(),
+      /** Who published the page (ministry, agency, municipality). */
+      publisher: text.optional(),
+      /** The day the page was read (YYYY-MM-DD). */
+      read: IsoDate.optional(),
+      /** The page's own date, where it shows one. */
+      published: IsoDate.optional(),
+    })
+    .strict()
+    .refine((s) => s.file || s.ref || s.url, 'source_kind')
+    .refine((s) => !s.url || (s.title && s.publisher && s.read), { message: 'web_source', path: ['url'] });
+
+  const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+  const DatedValue = z
+    .object({
+      from: IsoDate.optional(),
+      until: IsoDate.optional(),
+      value: z.union([Scalar, z.array(z.string())]),
+      source: SourceSchema.optional(),
+    })
+    .strict();
+
+  const ProgrammeFile = z
+    .object({
+      id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'id_format'),
+      name: Localized,
+      /** The full project name and number, where the programme is part of a project. */
+      project: Localized.optional(),
+      /** More words people use for it (searched, never shown). */
+      aliases: z.array(text).optional(),
+      funder: z.object({ kind: z.enum(FUNDER_KINDS), name: Localized }).strict(),
+      operator: Localized,
+      applicant: z.union([z.enum(APPLICANTS), z.array(z.enum(APPLICANTS)).min(1)]),
+      gives: Localized,
+      valid: z
+        .object({
+          from: IsoDate.optional(),
+          until: IsoDate.optional(),
+          /**
+           * What is known after `until`: `closed` (the default: it ended) or `unknown` (the last known period ends
+           * then, and no source says whether it goes on). Answers after such a date say "possibly — ask".
+           */
+          after: z.enum(['closed', 'unknown']).default('closed'),
+          note: Localized.optional(),
+        })
+        .strict()
+        .refine((v) => !v.from || !v.until || v.from <= v.until, { message: 'from_after_until', path: ['until'] })
+        .refine((v) => v.after === 'closed' || v.until, { message: 'after_unknown', path: ['after'] }),
+      apply: Localized,
+      source: SourceSchema,
+      /** The last day someone checked this file against its sources (shown to users; stale after some months). */
+      checked: IsoDate,
+      parameters: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_]*$/, 'param_name'),
+          z
+            .object({
+              /** How the value reads in a sentence: "from grade {value}". */
+              label: Localized.refine((l) => Object.values(l).every((t) => t.includes('{value}')), 'label_value'),
+              values: z.array(DatedValue).min(1),
+            })
+            .strict(),
+        )
+        .optional(),
+      conditions: z.unknown(),
+      notes: z
+        .array(
+          z
+            .object({
+              when: z.unknown().optional(),
+              for: z.array(z.enum(['eligible', 'unknown', 'not_eligible'])).min(1).optional(),
+              text: Localized,
+              source: SourceSchema.optional(),
+            })
+            .strict(),
+        )
+        .optional(),
+    })
+    .strict();
+
+  const LeafSchema = z
+    .object({
+      fact: z.string(),
+      op: z.enum(OPS),
+      value: z.union([Scalar, z.array(Scalar)]).optional(),
+      param: z.string().optional(),
+      label: Localized,
+      source: SourceSchema,
+    })
+    .strict();
+  const LeafInNote = LeafSchema.omit({ label: true, source: true }).extend({ label: Localized.optional(), source: SourceSchema.optional() });
+  return { Localized, SourceSchema, ProgrammeFile, LeafSchema, LeafInNote };
+}
+let built: ReturnType<typeof buildSchemas> | undefined;
+const schemas = () => (built ??= buildSchemas());
+
+export type Localized = z.infer<ReturnType<typeof schemas>['Localized']>;
+export type Source = z.infer<ReturnType<typeof schemas>['SourceSchema']>;
 
 export interface LeafNode {
   kind: 'leaf';
@@ -310,7 +320,7 @@ class Compiler {
   }
 
   leaf(raw: unknown, path: string, inNote = false): LeafNode | undefined {
-    const parsed = (inNote ? LeafInNote : LeafSchema).safeParse(raw);
+    const parsed = (inNote ? schemas().LeafInNote : schemas().LeafSchema).safeParse(raw);
     if (!parsed.success) {
       this.errors.push(...zodErrors(this.file, path, parsed.error));
       return undefined;
@@ -377,7 +387,7 @@ class Compiler {
     if (extra.length) this.err(path, problem('unknown_fields_beside', { keys: extra.join(', '), count: extra.length, kind }), extra[0]);
     let label: Localized | undefined;
     if ('label' in o) {
-      const l = Localized.safeParse(o.label);
+      const l = schemas().Localized.safeParse(o.label);
       if (l.success) label = l.data;
       else this.errors.push(...zodErrors(this.file, `${path}.label`, l.error));
       this.placeholders(`${path}.label`, label);
@@ -477,7 +487,7 @@ function checkAndCompile(file: string, source: string): { programme?: Programme;
     return { errors: [catalogueError(file, '(file)', problem(file.endsWith('.json') ? 'json' : 'yaml_unreadable', { detail }))] };
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { errors: [catalogueError(file, '', problem('not_mapping'))] };
-  const parsed = ProgrammeFile.safeParse(raw);
+  const parsed = schemas().ProgrammeFile.safeParse(raw);
   if (!parsed.success) return { errors: zodErrors(file, '', parsed.error) };
   const f = parsed.data;
   const errors: CatalogueError[] = [];

@@ -99,28 +99,33 @@ export function isFactName(name: string): name is FactName {
   return BY_NAME.has(name);
 }
 
-/** The facts of one case, with their ranges: grade 1–12, age 0–120, options from the vocabulary. */
-export const FactsSchema = z
-  .object({
-    subject: z.enum(SUBJECTS),
-    age: z.number().int().min(0).max(120),
-    grade: z.number().int().min(1).max(12),
-    school_year: z.string().regex(/^\d{4}\/\d{2}$/, 'a school year like 2021/22'),
-    at_risk_of_leaving_school: z.boolean(),
-    needs: z.array(z.enum(NEEDS)),
-    school_needs: z.array(z.enum(SCHOOL_NEEDS)),
-    unemployed_months: z.number().int().min(0).max(600),
-    barrier_grounds: z.array(z.enum(BARRIER_GROUNDS)),
-    has_pedagogical_education: z.boolean(),
-    studying_pedagogy: z.boolean(),
-    employment_status: z.enum(EMPLOYMENT_STATUSES),
-    municipality: z.string().regex(/^[a-z][a-z-]*$/, 'a municipality id such as talsi'),
-    high_achiever: z.boolean(),
-    school_has_assistant_post: z.boolean(),
-    mediator_candidate_found: z.boolean(),
-  })
-  .partial()
-  .strict();
+/**
+ * The facts of one case, with their ranges: grade 1–12, age 0–120, options from the vocabulary. Built on first use
+ * (zod schemas, like the data files' schemas, were several ms of every start).
+ */
+export const FactsSchema = z.lazy(() =>
+  z
+    .object({
+      subject: z.enum(SUBJECTS),
+      age: z.number().int().min(0).max(120),
+      grade: z.number().int().min(1).max(12),
+      school_year: z.string().regex(/^\d{4}\/\d{2}$/, 'a school year like 2021/22'),
+      at_risk_of_leaving_school: z.boolean(),
+      needs: z.array(z.enum(NEEDS)),
+      school_needs: z.array(z.enum(SCHOOL_NEEDS)),
+      unemployed_months: z.number().int().min(0).max(600),
+      barrier_grounds: z.array(z.enum(BARRIER_GROUNDS)),
+      has_pedagogical_education: z.boolean(),
+      studying_pedagogy: z.boolean(),
+      employment_status: z.enum(EMPLOYMENT_STATUSES),
+      municipality: z.string().regex(/^[a-z][a-z-]*$/, 'a municipality id such as talsi'),
+      high_achiever: z.boolean(),
+      school_has_assistant_post: z.boolean(),
+      mediator_candidate_found: z.boolean(),
+    })
+    .partial()
+    .strict(),
+);
 
 export type Facts = z.infer<typeof FactsSchema>;
 export type FactValue = string | number | boolean | readonly string[];

@@ -33,17 +33,19 @@ export function citesASource(cites: string, programmes: Programme[]): boolean {
  * Rule tests any maintainer can write: YAML lists of cases (facts, an "as of" date, the expected status per
  * programme). `npm run rules:test -- [FILES_OR_DIRS]` runs them and exits non-zero on any mismatch.
  */
-const CaseSchema = z
-  .object({
-    name: z.string().min(1),
-    /** The sentence of a source this case tests, in its original words (one of the programmes' source quotes). */
-    cites: z.string().trim().min(10, 'cites_short'),
-    as_of: z.string().refine(isIsoDate, 'date'),
-    facts: FactsSchema.default({}),
-    expect: z.record(z.string(), z.enum(STATUSES as [Status, ...Status[]])).refine((e) => Object.keys(e).length > 0, 'expect_empty'),
-  })
-  .strict();
-const FileSchema = z.array(z.unknown());
+const CaseSchema = z.lazy(() =>
+  z
+    .object({
+      name: z.string().min(1),
+      /** The sentence of a source this case tests, in its original words (one of the programmes' source quotes). */
+      cites: z.string().trim().min(10, 'cites_short'),
+      as_of: z.string().refine(isIsoDate, 'date'),
+      facts: FactsSchema.default({}),
+      expect: z.record(z.string(), z.enum(STATUSES as [Status, ...Status[]])).refine((e) => Object.keys(e).length > 0, 'expect_empty'),
+    })
+    .strict(),
+);
+const FileSchema = z.lazy(() => z.array(z.unknown()));
 export type RuleCase = z.infer<typeof CaseSchema>;
 
 /** One case of a rule-test file, with the line it starts on. */

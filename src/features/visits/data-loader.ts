@@ -16,28 +16,32 @@ import { derived } from '../../derived-cache.ts';
 
 export const VISITS_DIR = join(DATA_DIR, 'visits');
 
-const IsoDate = z.string().refine(isIsoDate, { message: 'expected a date YYYY-MM-DD' });
-
-/** One file of data/visits: a visit or meeting as the sources tell it, its agenda in the paste format. */
-export const VisitFile = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/, { message: 'expected lowercase letters, digits and dashes' }),
-    /** Ids of earlier data files this one takes the place of (two days once shipped as two visits). */
-    replaces: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/)).default([]),
-    format: z.enum(['visit', 'online']),
-    title: z.string().min(1),
-    place: z.string().min(1),
-    municipality: z.string().nullable(),
-    starts_on: IsoDate,
-    ends_on: IsoDate,
-    date_precision: z.enum(['day', 'years']).default('day'),
-    reminder_lead_minutes: z.number().int().min(0).max(24 * 60).optional(),
-    summary: z.string().min(1).optional(),
-    source: z.string().min(1),
-    agenda: z.string().default(''),
-  })
-  .strict()
-  .refine((f) => f.ends_on >= f.starts_on, { message: 'ends_on is before starts_on' });
+/**
+ * One file of data/visits: a visit or meeting as the sources tell it, its agenda in the paste format. Built on first
+ * use: a start that finds the files unchanged (the data cache) never checks them.
+ */
+export const VisitFile = z.lazy(() => {
+  const IsoDate = z.string().refine(isIsoDate, { message: 'expected a date YYYY-MM-DD' });
+  return z
+    .object({
+      id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/, { message: 'expected lowercase letters, digits and dashes' }),
+      /** Ids of earlier data files this one takes the place of (two days once shipped as two visits). */
+      replaces: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/)).default([]),
+      format: z.enum(['visit', 'online']),
+      title: z.string().min(1),
+      place: z.string().min(1),
+      municipality: z.string().nullable(),
+      starts_on: IsoDate,
+      ends_on: IsoDate,
+      date_precision: z.enum(['day', 'years']).default('day'),
+      reminder_lead_minutes: z.number().int().min(0).max(24 * 60).optional(),
+      summary: z.string().min(1).optional(),
+      source: z.string().min(1),
+      agenda: z.string().default(''),
+    })
+    .strict()
+    .refine((f) => f.ends_on >= f.starts_on, { message: 'ends_on is before starts_on' });
+});
 export type VisitFileData = z.infer<typeof VisitFile>;
 
 export interface LoadedVisit {
