@@ -47,7 +47,7 @@ function runWithCodeCache(file, cacheDir) {
   const cachedData = readOrUndefined(cacheFile);
   // The build writes only ASCII (asciiOnly in scripts/build.mjs): read as Latin-1 it needs no UTF-8 decoding.
   const bytes = readFileSync(file);
-  const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8');
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
