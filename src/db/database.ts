@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DB } from './schema.ts';
-import { runPreparedDirectly, sqliteRunner } from './prepared.ts';
+import { runPreparedDirectly, sqliteBatchRunner, sqliteRunner } from './prepared.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -66,7 +66,7 @@ export function openSqlite(file: string): Database {
   sqlite.pragma('secure_delete = ON');
   const handle = withStatementCache(sqlite);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
-  runPreparedDirectly(db, sqliteRunner(handle));
+  runPreparedDirectly(db, sqliteRunner(handle), sqliteBatchRunner(handle));
   return {
     db,
     dialect: 'sqlite',

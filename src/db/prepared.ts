@@ -3,6 +3,9 @@ import type { Compilable, CompiledQuery, InferResult, Kysely, QueryResult, Trans
 
 type Executor<DB> = Kysely<DB> | Transaction<DB>;
 
+/** A prepared query's arguments: text, or null where the query allows it. */
+type Args<K extends string, N extends string> = Record<K, string> & Record<N, string | null>;
+
 const MARK = '\u0000arg:';
 
 /**
@@ -11,19 +14,21 @@ const MARK = '\u0000arg:';
  * named argument (a string only it makes) and must use each as a whole value (`.where('id', '=', args.id)`),
  * never inside another value or as an identifier: that is checked when it is first compiled. A query whose shape
  * depends on its arguments (`in` lists, optional clauses) cannot be prepared this way; build that one each time.
+ * Arguments named in `nullable` may be null when it runs: only for values written (`values`, `set`), since a
+ * comparison with null in `where` is never true.
  */
-export class PreparedQuery<DB, K extends string, Q extends Compilable<any>> {
-  private compiled: { query: CompiledQuery; slots: Array<K | undefined> } | undefined;
+export class PreparedQuery<DB, K extends string, Q extends Compilable<any>, N extends string = never> {
+  private compiled: { query: CompiledQuery; slots: Array<K | N | undefined> } | undefined;
 
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly names: readonly K[],
-    private readonly build: (db: Kysely<DB>, args: Record<K, string>) => Q,
+    private readonly names: readonly (K | N)[],
+    private readonly build: (db: Kysely<DB>, args: Record<K | N, string>) => Q,
   ) {}
 
-  private compile(): { query: CompiledQuery; slots: Array<K | undefined> } {
-    const byMark = new Map<string, K>(this.names.map((n) => [`${MARK}${n}\u0000`, n]));
-    const query = this.build(this.db, Object.fromEntries([...byMark].map(([m, n]) => [n, m])) as Record<K, string>).compile();
+  private compile(): { query: CompiledQuery; slots: Array<K | N | undefined> } {
+    const byMark = new Map<string, K | N>(this.names.map((n) => [`${MARK}${n}\u0000`, n]));
+    const query = this.build(this.db, Object.fromEntries([...byMark].map(([m, n]) => [n, m])) as Record<K | N, string>).compile();
     const slots = query.parameters.map((p) => (typeof p === 'string' ? byMark.get(p) : undefined));
     const misplaced = query.sql.includes(MARK) || query.parameters.some((p, i) => slots[i] === undefined && typeof p === 'string' && p.includes(MARK));
     if (misplaced || new Set(slots.filter((s) => s !== undefined)).size !== this.names.length) {
@@ -32,17 +37,23 @@ export class PreparedQuery<DB, K extends string, Q extends Compilable<any>> {
     return { query, slots };
   }
 
-  private bind(args: Record<K, string>): CompiledQuery {
+  private bind(args: Args<K, N>): CompiledQuery {
     this.compiled ??= this.compile();
     const { query, slots } = this.compiled;
-    return { ...query, parameters: query.parameters.map((p, i) => (slots[i] === undefined ? p : args[slots[i]!])) };
+    const values = args as Record<K | N, string | null>;
+    return { ...query, parameters: query.parameters.map((p, i) => (slots[i] === undefined ? p : values[slots[i]!])) };
   }
 
   /** Runs it on the database or inside a transaction (the compiled SQL does not depend on the connection). */
-  execute(on: Executor<DB>, args: Record<K, string>): Promise<QueryResult<InferResult<Q>[number]>> {
+  execute(on: Executor<DB>, args: Args<K, N>): Promise<QueryResult<InferResult<Q>[number]>> {
     const query = this.bind(args) as CompiledQuery<InferResult<Q>[number]>;
     const runner = direct.get(on);
     return (runner?.(query, this.statementName(query.sql), () => on.executeQuery(query)) ?? on.executeQuery(query)) as Promise<QueryResult<InferResult<Q>[number]>>;
+  }
+
+  /** The query with these arguments, to run with others by `atomically`. */
+  with(args: Args<K, N>): CompiledQuery {
+    return this.bind(args);
   }
 
   private name: string | undefined;
@@ -51,12 +62,12 @@ export class PreparedQuery<DB, K extends string, Q extends Compilable<any>> {
     return (this.name ??= `k${createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`);
   }
 
-  async first(on: Executor<DB>, args: Record<K, string>): Promise<InferResult<Q>[number] | undefined> {
+  async first(on: Executor<DB>, args: Args<K, N>): Promise<InferResult<Q>[number] | undefined> {
     return (await this.execute(on, args)).rows[0];
   }
 
   /** Rows an update, insert or delete changed. */
-  async affected(on: Executor<DB>, args: Record<K, string>): Promise<number> {
+  async affected(on: Executor<DB>, args: Args<K, N>): Promise<number> {
     return Number((await this.execute(on, args)).numAffectedRows ?? 0n);
   }
 }
@@ -67,10 +78,14 @@ export class PreparedQuery<DB, K extends string, Q extends Compilable<any>> {
  */
 export type DirectRunner = (query: CompiledQuery, name: string, viaKysely: () => Promise<QueryResult<unknown>>) => Promise<QueryResult<unknown>> | undefined;
 const direct = new WeakMap<object, DirectRunner>();
+/** Runs writes together without Kysely's executor, or returns undefined to have a Kysely transaction run them. */
+export type BatchRunner = (writes: readonly CompiledQuery[]) => Promise<void> | undefined;
+const batches = new WeakMap<object, BatchRunner>();
 
 /** Lets prepared queries on `db` (not on its transactions, which are other objects) run through `runner`. */
-export function runPreparedDirectly(db: Kysely<any>, runner: DirectRunner): void {
+export function runPreparedDirectly(db: Kysely<any>, runner: DirectRunner, batch?: BatchRunner): void {
   direct.set(db, runner);
+  if (batch) batches.set(db, batch);
 }
 
 interface SqliteHandle {
@@ -92,6 +107,22 @@ export function sqliteRunner(sqlite: SqliteHandle): DirectRunner {
     if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) });
     const { changes, lastInsertRowid } = stmt.run(query.parameters);
     return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+  };
+}
+
+/** SQLite: `atomically`'s writes in a transaction of their own, all in this tick; see `sqliteRunner`. */
+export function sqliteBatchRunner(sqlite: SqliteHandle): BatchRunner {
+  return (writes) => {
+    if (sqlite.inTransaction) return undefined;
+    sqlite.prepare('begin').run([]);
+    try {
+      for (const w of writes) sqlite.prepare(w.sql).run(w.parameters);
+      sqlite.prepare('commit').run([]);
+    } catch (err) {
+      if (sqlite.inTransaction) sqlite.prepare('rollback').run([]);
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
   };
 }
 
@@ -124,7 +155,34 @@ export function postgresRunner(pool: PgPool): DirectRunner {
   };
 }
 
-/** `prepare(db, ['id'], (db, a) => db.selectFrom('t').selectAll().where('id', '=', a.id))`: see PreparedQuery. */
-export function prepare<DB, K extends string, Q extends Compilable<any>>(db: Kysely<DB>, names: readonly K[], build: (db: Kysely<DB>, args: Record<K, string>) => Q): PreparedQuery<DB, K, Q> {
-  return new PreparedQuery(db, names, build);
+/**
+ * `prepare(db, ['id'], (db, a) => db.selectFrom('t').selectAll().where('id', '=', a.id))`: see PreparedQuery. The
+ * names in `nullable` take null as well as text.
+ */
+export function prepare<DB, K extends string, Q extends Compilable<any>, N extends string = never>(
+  db: Kysely<DB>,
+  names: readonly K[],
+  build: (db: Kysely<DB>, args: Record<K | N, string>) => Q,
+  nullable: readonly N[] = [],
+): PreparedQuery<DB, K, Q, N> {
+  return new PreparedQuery<DB, K, Q, N>(db, [...names, ...nullable], build);
+}
+
+/**
+ * Runs prepared writes (`query.with(args)`) so that all or none take effect. On SQLite outside a transaction they
+ * run at once in one of their own: better-sqlite3 is synchronous, so nothing else can come between them, and
+ * Kysely's transaction (its connection lock, a promise per statement, BEGIN and COMMIT through its executor) cost
+ * more than the writes (issue 17: a newcomer's person and account). Inside a transaction, as part of it; anywhere
+ * else, in a Kysely transaction.
+ */
+export async function atomically<DB>(db: Kysely<DB>, writes: readonly CompiledQuery[]): Promise<void> {
+  if (db.isTransaction) {
+    for (const w of writes) await db.executeQuery(w);
+    return;
+  }
+  const done = batches.get(db)?.(writes);
+  if (done) return done;
+  await db.transaction().execute(async (trx) => {
+    for (const w of writes) await trx.executeQuery(w);
+  });
 }
