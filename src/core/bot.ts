@@ -377,13 +377,14 @@ export class BotCore implements IncomingHandler {
 
   /**
    * Keeps what an update changed in its chat: the conversation (a failure is thrown: the answer depends on it) and
-   * the buttons a person may type the keys of (a failure only costs typing them). Together in one statement where
-   * the database can.
+   * the buttons a person may type the keys of (a failure only costs typing them). Written together when there are
+   * both: both or neither.
    */
   private async writeChat(personId: string, chatKey: string, conversation: ConversationWrite | undefined, choices: ChoicesToRemember | undefined, now: Date): Promise<void> {
     if (conversation && choices && choices.list.length > 0) {
       this.pending.written(personId, chatKey);
-      if (await this.conversations.writeWithChoices(personId, chatKey, conversation, choices.json, now)) return;
+      await this.conversations.writeWithChoices(personId, chatKey, conversation, choices.json, now);
+      return;
     }
     if (conversation) await this.conversations.write(personId, chatKey, conversation, now);
     if (!choices) return;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, QueryCreator } from 'kysely';
 import type { DialectName } from '../db/database.ts';
-import { prepare } from '../db/prepared.ts';
+import { atomically, prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
 import { type RememberedChoices, upsertChoices } from './choices.ts';
@@ -142,6 +142,8 @@ export class ConversationStore {
   private readonly remove;
   /** PostgreSQL: a step, or the end, written together with the chat's remembered choices (one round trip). */
   private readonly withChoices;
+  /** SQLite: the choices' own statement, run in one transaction with the step's. */
+  private readonly choices;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -164,7 +166,9 @@ export class ConversationStore {
     this.upsert = prepare(db, STEP_ARGS, upsertStep);
     this.remove = prepare(db, ['personId', 'chatKey'], deleteConversation);
     // A data-modifying CTE runs whether or not the statement reads it, and both writes or neither take effect.
-    // SQLite has no such CTE, and there a second statement costs no round trip.
+    // SQLite has no such CTE: there the two statements share a transaction, and so one commit (each commit appends
+    // to the log, and its pages are copied again at the next checkpoint).
+    this.choices = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], upsertChoices);
     this.withChoices =
       dialect === 'postgres'
         ? {
@@ -208,15 +212,16 @@ export class ConversationStore {
     else await this.upsert.execute(this.db, this.stepRow(personId, chatKey, write, now));
   }
 
-  /**
-   * Writes the conversation and a non-empty list of remembered choices in one statement where the database can
-   * (PostgreSQL); false where it cannot, and nothing was written.
-   */
-  async writeWithChoices(personId: string, chatKey: string, write: ConversationWrite, choices: string, now: Date): Promise<boolean> {
-    if (!this.withChoices) return false;
-    if (write === 'end') await this.withChoices.end.execute(this.db, { personId, chatKey, choices, updatedAt: now.toISOString() });
-    else await this.withChoices.step.execute(this.db, { ...this.stepRow(personId, chatKey, write, now), choices });
-    return true;
+  /** Writes the conversation and a non-empty list of remembered choices: both or neither. */
+  async writeWithChoices(personId: string, chatKey: string, write: ConversationWrite, choices: string, now: Date): Promise<void> {
+    const updatedAt = now.toISOString();
+    if (this.withChoices) {
+      if (write === 'end') await this.withChoices.end.execute(this.db, { personId, chatKey, choices, updatedAt });
+      else await this.withChoices.step.execute(this.db, { ...this.stepRow(personId, chatKey, write, now), choices });
+      return;
+    }
+    const conversation = write === 'end' ? this.remove.with({ personId, chatKey }) : this.upsert.with(this.stepRow(personId, chatKey, write, now));
+    await atomically(this.db, [conversation, this.choices.with({ personId, chatKey, choices, updatedAt })]);
   }
 
   private stepRow(personId: string, chatKey: string, step: Exclude<ConversationWrite, 'end'>, now: Date) {

@@ -66,4 +66,22 @@ describe('a conversation step and its buttons, kept together', () => {
     await u.action(plus);
     expect(u.text()).toBe('Count 1');
   });
+
+  it.skipIf(ON_POSTGRES)('a step whose buttons cannot be remembered is not kept either: both or neither, as on PostgreSQL', async () => {
+    app = await testApp();
+    addCounter(app);
+    const u = new TestUser(app, { platform: 'telegram', id: '7', caps: TELEGRAM_CAPS });
+    await u.send('/count');
+    await u.press('+1');
+    const before = await rows(app);
+    expect(before).toEqual({ conversations: ['count 1'], choices: [['+1', 'Done']] });
+    const plus = u.choices().find((c) => c.label === '+1')!.action;
+    await sql`create trigger refuse before update on pending_choices begin select raise(abort, 'disk full'); end`.execute(app.database.db);
+    await u.action(plus);
+    expect(u.text()).toBe(app.i18n.translator('lv').t('common:errors.internal').toString());
+    expect(await rows(app)).toEqual(before);
+    await sql`drop trigger refuse`.execute(app.database.db);
+    await u.action(plus);
+    expect(u.text()).toBe('Count 2');
+  });
 });
