@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { type Kysely, Migrator } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { MIGRATIONS_DIR, migrateToLatest, TsMigrationProvider } from '../../src/db/migrator.ts';
@@ -61,5 +61,40 @@ describe('migrations at start', () => {
     const from = (db.schema ? db.db.withSchema(db.schema) : db.db) as unknown as Kysely<any>;
     await from.insertInto('kysely_migration').values({ name: '9999_from_the_future', timestamp: new Date().toISOString() }).execute();
     await expect(migrateToLatest(db.db, db.schema)).rejects.toThrow(/9999_from_the_future/);
+  });
+
+  it('keeps every conversation and account through 0015, which stores them in fewer pages', async () => {
+    const db = await open();
+    expect((await migratorOf(db).migrateTo('0014_translations')).error).toBeUndefined();
+    const on = (db.schema ? db.db.withSchema(db.schema) : db.db) as unknown as Kysely<any>;
+    const now = '2026-12-01T10:00:00.000Z';
+    for (const id of ['p1', 'p2']) {
+      await on.insertInto('persons').values({ id, role: 'guest', created_at: now, updated_at: now, directory_optin: 0 }).execute();
+      await on.insertInto('identities').values({ key: `telegram:${id}`, person_id: id, platform: 'telegram', username: null, display_name: `Ilze ${id}`, language_hint: 'lv', created_at: now, last_seen_at: now }).execute();
+      await on.insertInto('conversations').values({ person_id: id, chat_key: `telegram:${id}`, flow: 'eligibility', state: '{"s":{"age":"7-15"}}', nonce: 'n1', updated_at: now, expires_at: '2026-12-02T10:00:00.000Z' }).execute();
+    }
+    const rows = async () => ({
+      identities: await on.selectFrom('identities').selectAll().orderBy('key').execute(),
+      conversations: await on.selectFrom('conversations').selectAll().orderBy('person_id').execute(),
+    });
+    const before = await rows();
+
+    await migrateToLatest(db.db, db.schema);
+    expect(await rows()).toEqual(before);
+    if (db.dialect === 'sqlite') {
+      const tables = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'table' and name in ('conversations', 'identities')`.execute(db.db);
+      expect(tables.rows.map((t) => [t.name, /without rowid/i.test(t.sql)]).sort()).toEqual([['conversations', true], ['identities', true]]);
+      const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name in ('conversations', 'identities')`.execute(db.db);
+      expect(indexes.rows.map((i) => i.name)).toEqual(['identities_person']);
+    } else {
+      const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where schemaname = ${db.schema} and tablename = 'conversations'`.execute(db.db);
+      expect(indexes.rows.map((i) => i.indexname)).toEqual(['conversations_pk']);
+    }
+    // The accounts are still found by their person, and go with them.
+    expect(await on.selectFrom('identities').select('key').where('person_id', '=', 'p2').execute()).toEqual([{ key: 'telegram:p2' }]);
+    await on.deleteFrom('persons').where('id', '=', 'p1').execute();
+    const after = await rows();
+    expect(after.identities.map((r) => r.person_id)).toEqual(['p2']);
+    expect(after.conversations.map((r) => r.person_id)).toEqual(['p2']);
   });
 });
