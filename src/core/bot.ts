@@ -79,7 +79,7 @@ export class BotCore implements IncomingHandler {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: BotCoreDeps) {
-    this.conversations = new ConversationStore(deps.db, deps.dialect);
+    this.conversations = new ConversationStore(deps.db);
     this.pending = new PendingChoiceStore(deps.db);
     this.refs = new ActionRefStore(deps.db);
   }

@@ -116,13 +116,16 @@ export function parseChoices(remembered: RememberedChoices | undefined): Pending
   return remembered ? (JSON.parse(remembered.json) as PendingChoice[]) : [];
 }
 
-/** A chat's remembered choices, inserted or replaced (also written together with the conversation: flows.ts). */
+/** A chat's remembered choices, inserted or replaced (written with the conversation instead by flows.ts). */
 export function upsertChoices(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey' | 'choices' | 'updatedAt', string>) {
   return db
-    .insertInto('pending_choices')
-    .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, updated_at: a.updatedAt })
-    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, updated_at: a.updatedAt }));
+    .insertInto('chat_state')
+    .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, choices_updated_at: a.updatedAt })
+    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, choices_updated_at: a.updatedAt }));
 }
+
+/** No choices remembered any more: their columns emptied (the conversation, if any, stays). */
+const NO_CHOICES = { choices: null, choices_updated_at: null } as const;
 
 /** How many chats' last writes are remembered for `watch` (a chat forgotten here is simply written again). */
 const WATCHED_CHATS = 1000;
@@ -136,7 +139,7 @@ export class PendingChoiceStore {
 
   constructor(private readonly db: Kysely<DB>) {
     this.upsert = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], upsertChoices);
-    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.deleteFrom('pending_choices').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
+    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.updateTable('chat_state').set(NO_CHOICES).where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
   }
 
   /**
@@ -174,7 +177,9 @@ export class PendingChoiceStore {
     await this.upsert.execute(this.db, { personId, chatKey, choices: json, updatedAt: now.toISOString() });
   }
 
+  /** Forgets choices older than `before`; a row left with neither choices nor a conversation goes. */
   async sweep(before: Date): Promise<void> {
-    await this.db.deleteFrom('pending_choices').where('updated_at', '<', before.toISOString()).execute();
+    await this.db.updateTable('chat_state').set(NO_CHOICES).where('choices_updated_at', '<', before.toISOString()).execute();
+    await this.db.deleteFrom('chat_state').where('choices', 'is', null).where('flow', 'is', null).execute();
   }
 }

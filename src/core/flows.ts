@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, QueryCreator } from 'kysely';
-import type { DialectName } from '../db/database.ts';
-import { atomically, prepare } from '../db/prepared.ts';
+import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
-import { type RememberedChoices, upsertChoices } from './choices.ts';
+import type { RememberedChoices } from './choices.ts';
 import type { Ctx } from './context.ts';
 import type { Markup } from './markup.ts';
 import type { Capabilities, Choice, Reply } from './types.ts';
@@ -113,74 +112,61 @@ export interface ChatState {
 export type ConversationWrite = { flow: string; state: unknown; typing: boolean; nonce: string; ttlMs: number } | 'end';
 
 const STEP_ARGS = ['personId', 'chatKey', 'flow', 'state', 'nonce', 'updatedAt', 'expiresAt'] as const;
+type StepArgs = Record<(typeof STEP_ARGS)[number], string>;
+const CHOICE_ARGS = ['choices', 'choicesUpdatedAt'] as const;
 
-/** A conversation's step, inserted or replaced. */
-function upsertStep(db: QueryCreator<DB>, a: Record<(typeof STEP_ARGS)[number], string>) {
-  const values = { flow: a.flow, state: a.state, nonce: a.nonce, updated_at: a.updatedAt, expires_at: a.expiresAt };
+const stepValues = (a: StepArgs) => ({ flow: a.flow, state: a.state, nonce: a.nonce, flow_updated_at: a.updatedAt, expires_at: a.expiresAt });
+/** No conversation in the chat: its columns emptied (the remembered choices, if any, stay). */
+const NO_CONVERSATION = { flow: null, state: null, nonce: null, flow_updated_at: null, expires_at: null } as const;
+
+/** A chat's row with `set`, inserted if the chat has none yet. */
+function upsertChat(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey', string>, set: Partial<Omit<DB['chat_state'], 'person_id' | 'chat_key'>>) {
   return db
-    .insertInto('conversations')
-    .values({ person_id: a.personId, chat_key: a.chatKey, ...values })
-    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(values));
+    .insertInto('chat_state')
+    .values({ person_id: a.personId, chat_key: a.chatKey, ...set })
+    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(set));
 }
 
-function deleteConversation(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey', string>) {
-  return db.deleteFrom('conversations').where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey);
+function endConversation(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey', string>) {
+  return db.updateTable('chat_state').set(NO_CONVERSATION).where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey);
 }
 
-/**
- * `db` with `write` run first as a data-modifying CTE. The statement built on it never reads the CTE, so it is
- * typed as `db` itself, and the builders shared with the plain statements can take it.
- */
-function alongside(db: Kysely<DB>, write: (db: QueryCreator<DB>) => ReturnType<typeof upsertStep> | ReturnType<typeof deleteConversation>): QueryCreator<DB> {
-  return db.with('conversation', write) as unknown as QueryCreator<DB>;
-}
-
-/** Conversation rows: one per person and chat. */
+/** A chat's conversation, in `chat_state` beside its remembered choices (one row per person and chat). */
 export class ConversationStore {
   private readonly load;
-  private readonly upsert;
-  private readonly remove;
-  /** PostgreSQL: a step, or the end, written together with the chat's remembered choices (one round trip). */
-  private readonly withChoices;
-  /** SQLite: the choices' own statement, run in one transaction with the step's. */
-  private readonly choices;
+  private readonly step;
+  private readonly end;
+  /** A step, or the end, written with the chat's remembered choices: one statement, one row. */
+  private readonly stepWithChoices;
+  private readonly endWithChoices;
 
-  constructor(
-    private readonly db: Kysely<DB>,
-    dialect: DialectName = 'sqlite',
-  ) {
-    // The person and account, the conversation and the remembered choices of one chat, in one statement: every
-    // update needs all of them (issue 17: two reads an update, where the anchor has one). Found from the platform
-    // account, so nothing has to be known first.
+  constructor(private readonly db: Kysely<DB>) {
+    // The person and account, and the chat's conversation and remembered choices, in one statement: every update
+    // needs all of them (issue 17: two reads an update, where the anchor has one). Found from the platform account,
+    // so nothing has to be known first.
     this.load = prepare(db, ['identityKey', 'chatKey'], (db, a) =>
       db
         .selectFrom('identities as i')
         .innerJoin('persons as p', 'p.id', 'i.person_id')
-        .leftJoin('conversations as c', (j) => j.onRef('c.person_id', '=', 'i.person_id').on('c.chat_key', '=', a.chatKey))
-        .leftJoin('pending_choices as pc', (j) => j.onRef('pc.person_id', '=', 'i.person_id').on('pc.chat_key', '=', a.chatKey))
+        .leftJoin('chat_state as c', (j) => j.onRef('c.person_id', '=', 'i.person_id').on('c.chat_key', '=', a.chatKey))
         .select(['p.id', 'p.role', 'p.requested_role', 'p.municipality', 'p.language', 'p.registered_at'])
         .select(['i.username', 'i.display_name', 'i.language_hint', 'i.last_seen_at'])
-        .select(['c.flow', 'c.state', 'c.nonce', 'c.expires_at', 'pc.choices', 'pc.updated_at as choices_updated_at'])
+        .select(['c.flow', 'c.state', 'c.nonce', 'c.expires_at', 'c.choices', 'c.choices_updated_at'])
         .where('i.key', '=', a.identityKey),
     );
-    this.upsert = prepare(db, STEP_ARGS, upsertStep);
-    this.remove = prepare(db, ['personId', 'chatKey'], deleteConversation);
-    // A data-modifying CTE runs whether or not the statement reads it, and both writes or neither take effect.
-    // SQLite has no such CTE: there the two statements share a transaction, and so one commit (each commit appends
-    // to the log, and its pages are copied again at the next checkpoint).
-    this.choices = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], upsertChoices);
-    this.withChoices =
-      dialect === 'postgres'
-        ? {
-            step: prepare(db, [...STEP_ARGS, 'choices'], (db, a) => upsertChoices(alongside(db, (db) => upsertStep(db, a)), a)),
-            end: prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) => upsertChoices(alongside(db, (db) => deleteConversation(db, a)), a)),
-          }
-        : undefined;
+    this.step = prepare(db, STEP_ARGS, (db, a) => upsertChat(db, a, stepValues(a)));
+    this.end = prepare(db, ['personId', 'chatKey'], endConversation);
+    this.stepWithChoices = prepare(db, [...STEP_ARGS, ...CHOICE_ARGS], (db, a) =>
+      upsertChat(db, a, { ...stepValues(a), choices: a.choices, choices_updated_at: a.choicesUpdatedAt }),
+    );
+    this.endWithChoices = prepare(db, ['personId', 'chatKey', ...CHOICE_ARGS], (db, a) =>
+      upsertChat(db, a, { ...NO_CONVERSATION, choices: a.choices, choices_updated_at: a.choicesUpdatedAt }),
+    );
   }
 
   /**
-   * Who is behind a platform account, and their conversation (an expired one is deleted) and remembered choices
-   * in a chat; nothing for an account not seen before.
+   * Who is behind a platform account, and their conversation (an expired one is ended) and remembered choices in
+   * a chat; nothing for an account not seen before.
    */
   async read(identityKey: string, chatKey: string, now: Date): Promise<ChatState> {
     const row = await this.load.first(this.db, { identityKey, chatKey });
@@ -209,19 +195,14 @@ export class ConversationStore {
 
   async write(personId: string, chatKey: string, write: ConversationWrite, now: Date): Promise<void> {
     if (write === 'end') await this.clear(personId, chatKey);
-    else await this.upsert.execute(this.db, this.stepRow(personId, chatKey, write, now));
+    else await this.step.execute(this.db, this.stepRow(personId, chatKey, write, now));
   }
 
-  /** Writes the conversation and a non-empty list of remembered choices: both or neither. */
+  /** Writes the conversation and a non-empty list of remembered choices, in one statement. */
   async writeWithChoices(personId: string, chatKey: string, write: ConversationWrite, choices: string, now: Date): Promise<void> {
-    const updatedAt = now.toISOString();
-    if (this.withChoices) {
-      if (write === 'end') await this.withChoices.end.execute(this.db, { personId, chatKey, choices, updatedAt });
-      else await this.withChoices.step.execute(this.db, { ...this.stepRow(personId, chatKey, write, now), choices });
-      return;
-    }
-    const conversation = write === 'end' ? this.remove.with({ personId, chatKey }) : this.upsert.with(this.stepRow(personId, chatKey, write, now));
-    await atomically(this.db, [conversation, this.choices.with({ personId, chatKey, choices, updatedAt })]);
+    const choicesUpdatedAt = now.toISOString();
+    if (write === 'end') await this.endWithChoices.execute(this.db, { personId, chatKey, choices, choicesUpdatedAt });
+    else await this.stepWithChoices.execute(this.db, { ...this.stepRow(personId, chatKey, write, now), choices, choicesUpdatedAt });
   }
 
   private stepRow(personId: string, chatKey: string, step: Exclude<ConversationWrite, 'end'>, now: Date) {
@@ -237,12 +218,16 @@ export class ConversationStore {
   }
 
   async clear(personId: string, chatKey: string): Promise<void> {
-    await this.remove.execute(this.db, { personId, chatKey });
+    await this.end.execute(this.db, { personId, chatKey });
   }
 
-  /** Deletes conversations nobody touched within their time to live (questionnaire answers among them). */
+  /**
+   * Ends conversations nobody touched within their time to live (questionnaire answers among them); a row left with
+   * neither a conversation nor remembered choices goes.
+   */
   async sweep(now: Date): Promise<number> {
-    const r = await this.db.deleteFrom('conversations').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    const r = await this.db.updateTable('chat_state').set(NO_CONVERSATION).where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+    await this.db.deleteFrom('chat_state').where('flow', 'is', null).where('choices', 'is', null).execute();
+    return Number(r.numUpdatedRows);
   }
 }

@@ -175,7 +175,7 @@ export function prepare<DB, K extends string, Q extends Compilable<any>, N exten
  * more than the writes (issue 17: a newcomer's person and account). Inside a transaction, as part of it; anywhere
  * else, in a Kysely transaction.
  */
-export async function atomically<DB>(db: Kysely<DB>, writes: readonly CompiledQuery[]): Promise<void> {
+export async function atomically<DB>(db: Executor<DB>, writes: readonly CompiledQuery[]): Promise<void> {
   if (db.isTransaction) {
     for (const w of writes) await db.executeQuery(w);
     return;

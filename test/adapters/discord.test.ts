@@ -134,7 +134,7 @@ describe('Discord as strict as Discord', () => {
     expect(r[0]!.ephemeral).toBe(true);
     await driver.fake.waitFor(() => driver!.fake.dmsTo('100000000000000810').length > 0, 10_000);
     expect(driver.fake.dmsTo('100000000000000810')[0]!.content).toContain('never names');
-    const conversations = await app.database.db.selectFrom('conversations').select('chat_key').execute();
+    const conversations = await app.database.db.selectFrom('chat_state').select('chat_key').where('flow', 'is not', null).execute();
     expect(conversations).toEqual([{ chat_key: 'discord:100000000000000810' }]);
   });
 

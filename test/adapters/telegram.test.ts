@@ -176,7 +176,7 @@ describe('Telegram adapter against a fake Bot API (real grammY, long polling)', 
     expect(button.url).toBe('https://t.me/roma_network_bot?start=go-eligibility');
     // Telegram opens the private chat and sends /start with the payload: the questionnaire starts there.
     expect(text(await driver.say(73, '/start go-eligibility'))).toContain('never names');
-    expect(await app.database.db.selectFrom('conversations').select('chat_key').execute()).toEqual([{ chat_key: 'telegram:73' }]);
+    expect(await app.database.db.selectFrom('chat_state').select('chat_key').where('flow', 'is not', null).execute()).toEqual([{ chat_key: 'telegram:73' }]);
   });
 
   it('answers someone else’s, an old or a forbidden button in a group with a toast, leaving the chat and the buttons alone', async () => {

@@ -26,8 +26,8 @@ function addCounter(app: App) {
 }
 
 const rows = async (app: App) => ({
-  conversations: (await app.database.db.selectFrom('conversations').select(['flow', 'state']).execute()).map((r) => `${r.flow} ${JSON.parse(r.state).s}`),
-  choices: (await app.database.db.selectFrom('pending_choices').select('choices').execute()).map((r) => (JSON.parse(r.choices) as Array<{ label: string }>).map((c) => c.label)),
+  conversations: (await app.database.db.selectFrom('chat_state').select(['flow', 'state']).where('flow', 'is not', null).execute()).map((r) => `${r.flow} ${JSON.parse(r.state!).s}`),
+  choices: (await app.database.db.selectFrom('chat_state').select('choices').where('choices', 'is not', null).execute()).map((r) => (JSON.parse(r.choices!) as Array<{ label: string }>).map((c) => c.label)),
 });
 
 describe('a conversation step and its buttons, kept together', () => {
@@ -57,7 +57,7 @@ describe('a conversation step and its buttons, kept together', () => {
     const u = new TestUser(app, { platform: 'telegram', id: '7', caps: TELEGRAM_CAPS });
     await u.send('/count');
     const plus = u.choices().find((c) => c.label === '+1')!.action;
-    await sql`create trigger refuse before update on conversations begin select raise(abort, 'disk full'); end`.execute(app.database.db);
+    await sql`create trigger refuse before update of state on chat_state begin select raise(abort, 'disk full'); end`.execute(app.database.db);
     await u.action(plus);
     expect(u.text()).not.toContain('Count');
     expect(u.text()).toBe(app.i18n.translator('lv').t('common:errors.internal').toString());
@@ -76,7 +76,7 @@ describe('a conversation step and its buttons, kept together', () => {
     const before = await rows(app);
     expect(before).toEqual({ conversations: ['count 1'], choices: [['+1', 'Done']] });
     const plus = u.choices().find((c) => c.label === '+1')!.action;
-    await sql`create trigger refuse before update on pending_choices begin select raise(abort, 'disk full'); end`.execute(app.database.db);
+    await sql`create trigger refuse before update of choices on chat_state begin select raise(abort, 'disk full'); end`.execute(app.database.db);
     await u.action(plus);
     expect(u.text()).toBe(app.i18n.translator('lv').t('common:errors.internal').toString());
     expect(await rows(app)).toEqual(before);

@@ -67,7 +67,7 @@ describe('choices remembered for typing', () => {
     app = await testApp();
     addPickFeature(app, []);
     const u = new TestUser(app, { platform: 'telegram', id: '7', caps: TELEGRAM_CAPS });
-    const updatedAt = async () => (await app.database.db.selectFrom('pending_choices').select('updated_at').executeTakeFirstOrThrow()).updated_at;
+    const updatedAt = async () => (await app.database.db.selectFrom('chat_state').select('choices_updated_at').executeTakeFirstOrThrow()).choices_updated_at;
     await u.send('/pick');
     const first = await updatedAt();
     app.clock.advance(30 * 60_000);

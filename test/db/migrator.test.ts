@@ -63,38 +63,47 @@ describe('migrations at start', () => {
     await expect(migrateToLatest(db.db, db.schema)).rejects.toThrow(/9999_from_the_future/);
   });
 
-  it('keeps every conversation and account through 0015, which stores them in fewer pages', async () => {
+  it('keeps every conversation, remembered choice and account through 0015, which stores them in fewer pages', async () => {
     const db = await open();
     expect((await migratorOf(db).migrateTo('0014_translations')).error).toBeUndefined();
     const on = (db.schema ? db.db.withSchema(db.schema) : db.db) as unknown as Kysely<any>;
     const now = '2026-12-01T10:00:00.000Z';
+    const expires = '2026-12-02T10:00:00.000Z';
     for (const id of ['p1', 'p2']) {
       await on.insertInto('persons').values({ id, role: 'guest', created_at: now, updated_at: now, directory_optin: 0 }).execute();
       await on.insertInto('identities').values({ key: `telegram:${id}`, person_id: id, platform: 'telegram', username: null, display_name: `Ilze ${id}`, language_hint: 'lv', created_at: now, last_seen_at: now }).execute();
-      await on.insertInto('conversations').values({ person_id: id, chat_key: `telegram:${id}`, flow: 'eligibility', state: '{"s":{"age":"7-15"}}', nonce: 'n1', updated_at: now, expires_at: '2026-12-02T10:00:00.000Z' }).execute();
     }
-    const rows = async () => ({
-      identities: await on.selectFrom('identities').selectAll().orderBy('key').execute(),
-      conversations: await on.selectFrom('conversations').selectAll().orderBy('person_id').execute(),
-    });
-    const before = await rows();
+    // p1: a conversation with its buttons in one chat, only buttons in another; p2: a conversation without buttons.
+    const conversation = (person_id: string, chat_key: string) => ({ person_id, chat_key, flow: 'eligibility', state: '{"s":{"age":"7-15"}}', nonce: 'n1', updated_at: now, expires_at: expires });
+    await on.insertInto('conversations').values([conversation('p1', 'telegram:p1'), conversation('p2', 'telegram:p2')]).execute();
+    const choices = (person_id: string, chat_key: string) => ({ person_id, chat_key, choices: `[{"key":"1","label":"${chat_key}","action":"x"}]`, updated_at: now });
+    await on.insertInto('pending_choices').values([choices('p1', 'telegram:p1'), choices('p1', 'discord:p1')]).execute();
+    const identities = await on.selectFrom('identities').selectAll().orderBy('key').execute();
 
     await migrateToLatest(db.db, db.schema);
-    expect(await rows()).toEqual(before);
+    const state = () => on.selectFrom('chat_state').selectAll().orderBy('person_id').orderBy('chat_key').execute();
+    const flow = { flow: 'eligibility', state: '{"s":{"age":"7-15"}}', nonce: 'n1', flow_updated_at: now, expires_at: expires };
+    const noFlow = { flow: null, state: null, nonce: null, flow_updated_at: null, expires_at: null };
+    const remembered = (chat: string) => ({ choices: `[{"key":"1","label":"${chat}","action":"x"}]`, choices_updated_at: now });
+    expect(await state()).toEqual([
+      { person_id: 'p1', chat_key: 'discord:p1', ...noFlow, ...remembered('discord:p1') },
+      { person_id: 'p1', chat_key: 'telegram:p1', ...flow, ...remembered('telegram:p1') },
+      { person_id: 'p2', chat_key: 'telegram:p2', ...flow, choices: null, choices_updated_at: null },
+    ]);
+    expect(await on.selectFrom('identities').selectAll().orderBy('key').execute()).toEqual(identities);
     if (db.dialect === 'sqlite') {
-      const tables = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'table' and name in ('conversations', 'identities')`.execute(db.db);
-      expect(tables.rows.map((t) => [t.name, /without rowid/i.test(t.sql)]).sort()).toEqual([['conversations', true], ['identities', true]]);
-      const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name in ('conversations', 'identities')`.execute(db.db);
+      const tables = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'table' and name in ('identities', 'conversations', 'pending_choices')`.execute(db.db);
+      expect(tables.rows.map((t) => [t.name, /without rowid/i.test(t.sql)])).toEqual([['identities', true]]);
+      const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'identities' and sql is not null`.execute(db.db);
       expect(indexes.rows.map((i) => i.name)).toEqual(['identities_person']);
     } else {
-      const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where schemaname = ${db.schema} and tablename = 'conversations'`.execute(db.db);
-      expect(indexes.rows.map((i) => i.indexname)).toEqual(['conversations_pk']);
+      const tables = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = ${db.schema} and tablename in ('conversations', 'pending_choices')`.execute(db.db);
+      expect(tables.rows).toEqual([]);
     }
-    // The accounts are still found by their person, and go with them.
+    // The accounts are still found by their person, and both go with the person.
     expect(await on.selectFrom('identities').select('key').where('person_id', '=', 'p2').execute()).toEqual([{ key: 'telegram:p2' }]);
     await on.deleteFrom('persons').where('id', '=', 'p1').execute();
-    const after = await rows();
-    expect(after.identities.map((r) => r.person_id)).toEqual(['p2']);
-    expect(after.conversations.map((r) => r.person_id)).toEqual(['p2']);
+    expect((await on.selectFrom('identities').select('person_id').execute()).map((r) => r.person_id)).toEqual(['p2']);
+    expect((await state()).map((r) => r.person_id)).toEqual(['p2']);
   });
 });

@@ -8,7 +8,8 @@ let app: App & { clock: ManualClock };
 afterEach(async () => app?.stop());
 
 async function conversations(a: App) {
-  return a.database.db.selectFrom('conversations').selectAll().execute();
+  const rows = await a.database.db.selectFrom('chat_state').select(['flow', 'state']).where('flow', 'is not', null).execute();
+  return rows.map((r) => ({ flow: r.flow!, state: r.state! }));
 }
 
 async function mediator(a: App, lng: 'lv' | 'en' | 'ru' = 'en', id = 'm1') {

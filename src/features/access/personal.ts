@@ -9,24 +9,23 @@ import type { DB } from '../../db/schema.ts';
  */
 export const corePersonalData: PersonalData = {
   async export(personId, db) {
-    const conversations = await db.selectFrom('conversations').select(['chat_key', 'flow', 'state', 'updated_at', 'expires_at']).where('person_id', '=', personId).execute();
-    const pending = await db.selectFrom('pending_choices').select(['chat_key', 'choices', 'updated_at']).where('person_id', '=', personId).execute();
+    const chats = await db.selectFrom('chat_state').selectAll().where('person_id', '=', personId).orderBy('chat_key').execute();
     return {
-      conversations: conversations.map((c) => ({ chat: c.chat_key, flow: c.flow, state: safeJson(c.state), updatedAt: c.updated_at, expiresAt: c.expires_at })),
-      rememberedChoices: pending.map((p) => ({ chat: p.chat_key, choices: safeJson(p.choices), updatedAt: p.updated_at })),
+      conversations: chats.flatMap((c) =>
+        c.flow != null && c.state != null ? [{ chat: c.chat_key, flow: c.flow, state: safeJson(c.state), updatedAt: c.flow_updated_at, expiresAt: c.expires_at }] : [],
+      ),
+      rememberedChoices: chats.flatMap((c) => (c.choices != null ? [{ chat: c.chat_key, choices: safeJson(c.choices), updatedAt: c.choices_updated_at }] : [])),
     };
   },
   async erase(personId, db) {
-    await db.deleteFrom('conversations').where('person_id', '=', personId).execute();
-    await db.deleteFrom('pending_choices').where('person_id', '=', personId).execute();
+    await db.deleteFrom('chat_state').where('person_id', '=', personId).execute();
     // Buttons others still have that name the person (an admin's "Approve" under a role request): the button
     // answers "no longer active" afterwards, and the id is gone.
-    await db.deleteFrom('pending_choices').where('choices', 'like', `%${personId}%`).execute();
+    await db.updateTable('chat_state').set({ choices: null, choices_updated_at: null }).where('choices', 'like', `%${personId}%`).execute();
     await db.deleteFrom('action_refs').where('action', 'like', `%${personId}%`).execute();
   },
   async merge(fromId, _intoId, db) {
-    await db.deleteFrom('conversations').where('person_id', '=', fromId).execute();
-    await db.deleteFrom('pending_choices').where('person_id', '=', fromId).execute();
+    await db.deleteFrom('chat_state').where('person_id', '=', fromId).execute();
   },
 };
 
