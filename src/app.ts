@@ -168,7 +168,6 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const core = new BotCore({
     db: database.db,
-    dialect: database.dialect,
     registry,
     i18n,
     people,

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { distance } from 'fastest-levenshtein';
-import type { DialectName } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
@@ -34,8 +33,6 @@ export interface RateLimiter {
 
 export interface BotCoreDeps {
   db: Kysely<DB>;
-  /** PostgreSQL writes a conversation step and its buttons in one statement; SQLite in two. SQLite if not given. */
-  dialect?: DialectName;
   registry: Registry;
   i18n: I18nService;
   people: PersonDirectory;
