@@ -116,7 +116,7 @@ export function parseChoices(remembered: RememberedChoices | undefined): Pending
   return remembered ? (JSON.parse(remembered.json) as PendingChoice[]) : [];
 }
 
-/** A chat's remembered choices, inserted or replaced (written with the conversation instead by flows.ts). */
+/** A chat's remembered choices, inserted or replaced (with a conversation's step, flows.ts writes both at once). */
 export function upsertChoices(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey' | 'choices' | 'updatedAt', string>) {
   return db
     .insertInto('chat_state')

@@ -67,7 +67,7 @@ describe('a conversation step and its buttons, kept together', () => {
     expect(u.text()).toBe('Count 1');
   });
 
-  it.skipIf(ON_POSTGRES)('a step whose buttons cannot be remembered is not kept either: both or neither, as on PostgreSQL', async () => {
+  it.skipIf(ON_POSTGRES)('a step whose buttons cannot be remembered is not kept either: both or neither', async () => {
     app = await testApp();
     addCounter(app);
     const u = new TestUser(app, { platform: 'telegram', id: '7', caps: TELEGRAM_CAPS });
