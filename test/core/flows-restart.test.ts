@@ -50,7 +50,27 @@ describe('conversations survive a restart', () => {
     await u.press('English');
     app.clock.advance(25 * 60 * 60 * 1000);
     expect(await app.core.sweep()).toBe(1);
+    // Its buttons were a day old too: nothing of the chat is left.
+    expect(await app.database.db.selectFrom('chat_state').selectAll().execute()).toEqual([]);
     await u.send('Talsi');
     expect(u.text()).not.toContain('Please check');
+  });
+
+  it('keeps a chat\'s recent buttons when its conversation expires, and nothing once they are old too', async () => {
+    app = await testApp();
+    const u = new TestUser(app, { id: 'c' });
+    await u.send('/start');
+    await u.press('English');
+    app.clock.advance(23 * 60 * 60 * 1000);
+    await u.send('/help'); // new buttons, outside the conversation
+    app.clock.advance(2 * 60 * 60 * 1000);
+    expect(await app.core.sweep()).toBe(1);
+    const left = await app.database.db.selectFrom('chat_state').select(['flow', 'state', 'choices']).execute();
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({ flow: null, state: null });
+    expect(left[0]!.choices).not.toBeNull();
+    app.clock.advance(24 * 60 * 60 * 1000);
+    expect(await app.core.sweep()).toBe(0);
+    expect(await app.database.db.selectFrom('chat_state').selectAll().execute()).toEqual([]);
   });
 });
