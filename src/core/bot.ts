@@ -5,6 +5,7 @@ import type { DB } from '../db/schema.ts';
 import type { I18nService, Translator } from '../i18n/index.ts';
 import { checkAll, type Who } from './access.ts';
 import type { DeliveryFailure, IncomingHandler } from './adapter.ts';
+import { deleteEmptyChats } from './chat-state.ts';
 import { ActionRefStore, assignKeys, type ChoicesToRemember, matchTyped, parseChoices, type PendingChoice, PendingChoiceStore, toRemember } from './choices.ts';
 import type { Clock } from './clock.ts';
 import type { Ctx, Person } from './context.ts';
@@ -157,7 +158,9 @@ export class BotCore implements IncomingHandler {
     const now = this.deps.clock.now();
     await this.pending.sweep(new Date(now.getTime() - DEFAULT_FLOW_TTL_MS));
     await this.refs.sweep(new Date(now.getTime() - 30 * DEFAULT_FLOW_TTL_MS));
-    return this.conversations.sweep(now);
+    const ended = await this.conversations.sweep(now);
+    await deleteEmptyChats(this.deps.db);
+    return ended;
   }
 
   private async handleNow(incoming: Incoming, state: { failed: boolean; slowDown: boolean }): Promise<Reply[]> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, QueryCreator } from 'kysely';
+import type { Kysely } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
+import { emptyChat, NO_CHOICES, upsertChat } from './chat-state.ts';
 import type { Choice, Reply } from './types.ts';
 
 /** A choice as remembered for typing: the key shown beside it, its label and the button data it stands for. */
@@ -116,17 +117,6 @@ export function parseChoices(remembered: RememberedChoices | undefined): Pending
   return remembered ? (JSON.parse(remembered.json) as PendingChoice[]) : [];
 }
 
-/** A chat's remembered choices, inserted or replaced (with a conversation's step, flows.ts writes both at once). */
-export function upsertChoices(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey' | 'choices' | 'updatedAt', string>) {
-  return db
-    .insertInto('chat_state')
-    .values({ person_id: a.personId, chat_key: a.chatKey, choices: a.choices, choices_updated_at: a.updatedAt })
-    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet({ choices: a.choices, choices_updated_at: a.updatedAt }));
-}
-
-/** No choices remembered any more: their columns emptied (the conversation, if any, stays). */
-const NO_CHOICES = { choices: null, choices_updated_at: null } as const;
-
 /** How many chats' last writes are remembered for `watch` (a chat forgotten here is simply written again). */
 const WATCHED_CHATS = 1000;
 
@@ -138,8 +128,9 @@ export class PendingChoiceStore {
   private readonly remove;
 
   constructor(private readonly db: Kysely<DB>) {
-    this.upsert = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], upsertChoices);
-    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => db.updateTable('chat_state').set(NO_CHOICES).where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey));
+    // With a conversation's step, flows.ts writes both halves of the chat's row at once instead.
+    this.upsert = prepare(db, ['personId', 'chatKey', 'choices', 'updatedAt'], (db, a) => upsertChat(db, a, { choices: a.choices, choices_updated_at: a.updatedAt }));
+    this.remove = prepare(db, ['personId', 'chatKey'], (db, a) => emptyChat(db, a, NO_CHOICES));
   }
 
   /**
@@ -177,9 +168,8 @@ export class PendingChoiceStore {
     await this.upsert.execute(this.db, { personId, chatKey, choices: json, updatedAt: now.toISOString() });
   }
 
-  /** Forgets choices older than `before`; a row left with neither choices nor a conversation goes. */
+  /** Forgets choices older than `before` (the core's sweep then deletes rows left empty). */
   async sweep(before: Date): Promise<void> {
     await this.db.updateTable('chat_state').set(NO_CHOICES).where('choices_updated_at', '<', before.toISOString()).execute();
-    await this.db.deleteFrom('chat_state').where('choices', 'is', null).where('flow', 'is', null).execute();
   }
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, QueryCreator } from 'kysely';
+import type { Kysely } from 'kysely';
 import { prepare } from '../db/prepared.ts';
 import type { DB } from '../db/schema.ts';
 import type { Precondition } from './access.ts';
+import { emptyChat, NO_CONVERSATION, upsertChat } from './chat-state.ts';
 import type { RememberedChoices } from './choices.ts';
 import type { Ctx } from './context.ts';
 import type { Markup } from './markup.ts';
@@ -116,20 +117,6 @@ type StepArgs = Record<(typeof STEP_ARGS)[number], string>;
 const CHOICE_ARGS = ['choices', 'choicesUpdatedAt'] as const;
 
 const stepValues = (a: StepArgs) => ({ flow: a.flow, state: a.state, nonce: a.nonce, flow_updated_at: a.updatedAt, expires_at: a.expiresAt });
-/** No conversation in the chat: its columns emptied (the remembered choices, if any, stay). */
-const NO_CONVERSATION = { flow: null, state: null, nonce: null, flow_updated_at: null, expires_at: null } as const;
-
-/** A chat's row with `set`, inserted if the chat has none yet. */
-function upsertChat(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey', string>, set: Partial<Omit<DB['chat_state'], 'person_id' | 'chat_key'>>) {
-  return db
-    .insertInto('chat_state')
-    .values({ person_id: a.personId, chat_key: a.chatKey, ...set })
-    .onConflict((oc) => oc.columns(['person_id', 'chat_key']).doUpdateSet(set));
-}
-
-function endConversation(db: QueryCreator<DB>, a: Record<'personId' | 'chatKey', string>) {
-  return db.updateTable('chat_state').set(NO_CONVERSATION).where('person_id', '=', a.personId).where('chat_key', '=', a.chatKey);
-}
 
 /** A chat's conversation, in `chat_state` beside its remembered choices (one row per person and chat). */
 export class ConversationStore {
@@ -155,7 +142,7 @@ export class ConversationStore {
         .where('i.key', '=', a.identityKey),
     );
     this.step = prepare(db, STEP_ARGS, (db, a) => upsertChat(db, a, stepValues(a)));
-    this.end = prepare(db, ['personId', 'chatKey'], endConversation);
+    this.end = prepare(db, ['personId', 'chatKey'], (db, a) => emptyChat(db, a, NO_CONVERSATION));
     this.stepWithChoices = prepare(db, [...STEP_ARGS, ...CHOICE_ARGS], (db, a) =>
       upsertChat(db, a, { ...stepValues(a), choices: a.choices, choices_updated_at: a.choicesUpdatedAt }),
     );
@@ -222,12 +209,11 @@ export class ConversationStore {
   }
 
   /**
-   * Ends conversations nobody touched within their time to live (questionnaire answers among them); a row left with
-   * neither a conversation nor remembered choices goes.
+   * Ends conversations nobody touched within their time to live (questionnaire answers among them); the core's
+   * sweep then deletes rows left empty.
    */
   async sweep(now: Date): Promise<number> {
     const r = await this.db.updateTable('chat_state').set(NO_CONVERSATION).where('expires_at', '<=', now.toISOString()).executeTakeFirst();
-    await this.db.deleteFrom('chat_state').where('flow', 'is', null).where('choices', 'is', null).execute();
     return Number(r.numUpdatedRows);
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { NO_CHOICES } from '../../core/chat-state.ts';
 import type { PersonalData, Registry } from '../../core/router.ts';
 import type { DB } from '../../db/schema.ts';
 
@@ -21,7 +22,7 @@ export const corePersonalData: PersonalData = {
     await db.deleteFrom('chat_state').where('person_id', '=', personId).execute();
     // Buttons others still have that name the person (an admin's "Approve" under a role request): the button
     // answers "no longer active" afterwards, and the id is gone.
-    await db.updateTable('chat_state').set({ choices: null, choices_updated_at: null }).where('choices', 'like', `%${personId}%`).execute();
+    await db.updateTable('chat_state').set(NO_CHOICES).where('choices', 'like', `%${personId}%`).execute();
     await db.deleteFrom('action_refs').where('action', 'like', `%${personId}%`).execute();
   },
   async merge(fromId, _intoId, db) {

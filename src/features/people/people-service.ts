@@ -27,6 +27,22 @@ const NEWCOMER_TEXT = ['personId', 'now', 'key', 'platform'] as const;
 const NEWCOMER_NULLABLE = ['username', 'displayName', 'languageHint'] as const;
 type NewcomerArg = (typeof NEWCOMER_TEXT)[number] | (typeof NEWCOMER_NULLABLE)[number];
 
+/** A newcomer's person row: a guest who has chosen nothing yet. */
+function newcomer(a: { personId: string; now: string }): PersonsTable {
+  return {
+    id: a.personId,
+    role: 'guest',
+    requested_role: null,
+    municipality: null,
+    language: null,
+    registered_at: null,
+    preferred_platform: null,
+    directory_optin: 0,
+    created_at: a.now,
+    updated_at: a.now,
+  };
+}
+
 /** One row per person; each platform account is an identity linked to it. */
 export class PeopleService implements PersonDirectory {
   /** Who is writing: asked on every update, so built and compiled once. */
@@ -50,19 +66,6 @@ export class PeopleService implements PersonDirectory {
         .select(['identities.username', 'identities.display_name', 'identities.language_hint', 'identities.last_seen_at'])
         .where('identities.key', '=', a.key),
     );
-    const person = (a: { personId: string; now: string }) =>
-      ({
-        id: a.personId,
-        role: 'guest',
-        requested_role: null,
-        municipality: null,
-        language: null,
-        registered_at: null,
-        preferred_platform: null,
-        directory_optin: 0,
-        created_at: a.now,
-        updated_at: a.now,
-      }) satisfies PersonsTable;
     const account = (a: Record<NewcomerArg, string>) => ({
       key: a.key,
       person_id: a.personId,
@@ -73,7 +76,7 @@ export class PeopleService implements PersonDirectory {
       created_at: a.now,
       last_seen_at: a.now,
     });
-    this.newPerson = prepare(db, ['personId', 'now'], (db, a) => db.insertInto('persons').values(person(a)));
+    this.newPerson = prepare(db, ['personId', 'now'], (db, a) => db.insertInto('persons').values(newcomer(a)));
     this.newAccount = prepare(db, NEWCOMER_TEXT, (db, a) => db.insertInto('identities').values(account(a)), NEWCOMER_NULLABLE);
     // The account's reference to the person is checked at the statement's end, when both rows are there.
     this.newPersonWithAccount = prepare(
@@ -81,7 +84,7 @@ export class PeopleService implements PersonDirectory {
       NEWCOMER_TEXT,
       (db, a) =>
         db
-          .with('person', (db) => db.insertInto('persons').values(person(a)))
+          .with('person', (db) => db.insertInto('persons').values(newcomer(a)))
           .insertInto('identities')
           .values(account(a)),
       NEWCOMER_NULLABLE,
@@ -124,8 +127,7 @@ export class PeopleService implements PersonDirectory {
     // Both rows or neither.
     if (this.options.dialect === 'postgres') await this.newPersonWithAccount.execute(this.db, args);
     else await atomically(this.db, [this.newPerson.with(args), this.newAccount.with(args)]);
-    const row = { id, role: 'guest', requested_role: null, municipality: null, language: null, registered_at: null } as const;
-    return this.toPerson(row, key, identity.languageHint, this.options.admins.has(key));
+    return this.toPerson(newcomer(args), key, identity.languageHint, this.options.admins.has(key));
   }
 
   /** Whether any of the person's accounts is named an admin by configuration. */

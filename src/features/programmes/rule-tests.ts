@@ -45,7 +45,7 @@ const CaseSchema = z.lazy(() =>
     })
     .strict(),
 );
-const FileSchema = z.lazy(() => z.array(z.unknown()));
+const FileSchema = z.array(z.unknown());
 export type RuleCase = z.infer<typeof CaseSchema>;
 
 /** One case of a rule-test file, with the line it starts on. */
