@@ -193,6 +193,29 @@ describe('/eligibility: bad input is re-asked with the valid range, nothing lost
     expect(await conversations(app)).toEqual([]);
   });
 
+  it('starts again, saying so, when the stored answers no longer fit the questions (a bot updated mid-conversation)', async () => {
+    app = await testApp({ now: '2021-10-01T09:00:00Z' });
+    const [a, b] = [await mediator(app, 'en', 'm1'), await mediator(app, 'en', 'm2')];
+    for (const u of [a, b]) {
+      await u.send('/eligibility');
+      await u.press('An adult');
+    }
+    // An answer an older version stored that this one no longer offers; both see it, the second from the cache.
+    const rows = await app.database.db.selectFrom('chat_state').select(['person_id', 'chat_key', 'state']).where('flow', 'is not', null).execute();
+    for (const row of rows) {
+      const stored = JSON.parse(row.state!) as { s: { facts: Record<string, unknown> } };
+      stored.s.facts = { ...stored.s.facts, subject: 'family' };
+      await app.database.db.updateTable('chat_state').set({ state: JSON.stringify(stored) }).where('person_id', '=', row.person_id).where('chat_key', '=', row.chat_key).execute();
+    }
+    for (const u of [a, b]) {
+      await u.press("I don't know");
+      expect(u.text()).toContain('The questionnaire was out of date, so I started it again.');
+      expect(askedFact(app, u)).toBe('subject');
+    }
+    await a.press('An adult');
+    expect(askedFact(app, a)).toBe('needs');
+  });
+
   it('works on Telegram, with button data within 64 bytes and long answers split', async () => {
     app = await testApp({ now: '2022-03-01T09:00:00Z' });
     const u = await new TestUser(app, { platform: 'telegram', id: '77', caps: TELEGRAM_CAPS }).as('mediator', 'talsi', 'ru');

@@ -9,7 +9,7 @@ import { type Choice, type Reply, text, withButtons } from '../../core/types.ts'
 import { ViewCache } from '../../core/view-cache.ts';
 import type { CatalogueStore } from './catalogue.ts';
 import { evaluate } from './engine.ts';
-import { type FactDef, factDef, type FactName, type Facts, FactsSchema, isFactName, nextSchoolYearStart } from './facts.ts';
+import { areValidFacts, type FactDef, factDef, type FactName, type Facts, isFactName, nextSchoolYearStart } from './facts.ts';
 import { plan } from './planner.ts';
 import { resultsMarkup } from './render.ts';
 
@@ -220,7 +220,7 @@ export function eligibilityFlow(store: CatalogueStore, staleMonths: number): Flo
     return (
       typeof q.asOf === 'string' &&
       isIsoDate(q.asOf) &&
-      FactsSchema.safeParse(q.facts).success &&
+      areValidFacts(q.facts) &&
       Array.isArray(q.declined) &&
       q.declined.every(isFactName) &&
       Array.isArray(q.history) &&
