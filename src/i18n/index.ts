@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n as I18n, type TOptions } from 'i18next';
+import { LRUCache } from 'lru-cache';
 import { type Markup, esc } from '../core/markup.ts';
 import { contentLanguage, type Language, isLanguage, LANGUAGES, UI_LANGUAGES, type UiLanguage } from '../core/types.ts';
 import { ROOT } from '../data-dir.ts';
@@ -101,7 +102,7 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   const unescaped = instance.cloneInstance({ interpolation: { escapeValue: false } });
   // Texts without options depend on nothing but the resources: each is looked up once per language. Resources
   // added or removed later (translations people apply) empty the memo.
-  const memos: Array<Map<string, unknown>> = [];
+  const memos: Array<{ clear(): void }> = [];
   const memo = <T>(compute: (key: string) => T): ((key: string) => T) => {
     const cache = new Map<string, T>();
     memos.push(cache);
@@ -113,6 +114,20 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
         cache.set(key, (v = compute(key)));
       }
       return v as T;
+    };
+  };
+  // Texts with a few short plain values (a number, a day) repeat too: the same values give the same text. A day
+  // formatted in a button's label took 30 µs (i18next reads the format's options on every call); a longer value
+  // (something typed) or an object is not kept.
+  const memoWith = <T>(compute: (key: string, options: TOptions) => T): ((key: string, options: TOptions) => T) => {
+    const cache = new LRUCache<string, { v: T }>({ max: 2000 });
+    memos.push(cache);
+    return (key, options) => {
+      const id = valuesKey(key, options);
+      if (id === undefined) return compute(key, options);
+      let hit = cache.get(id);
+      if (!hit) cache.set(id, (hit = { v: compute(key, options) }));
+      return hit.v;
     };
   };
   let revision = 0;
@@ -159,11 +174,13 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
       const text = parts && fillTemplate(parts, options as Record<string, unknown>, how);
       return text === undefined ? undefined : tidy.process(text);
     };
+    const markupWith = memoWith((key, options) => (filled(key, options, asMarkup) ?? fixed(key, options)) as unknown as Markup);
+    const plainWith = memoWith((key, options) => filled(key, options, asPlain) ?? (fixedPlain(key, options) as string));
     translators.set(lng, {
       lng: contentLanguage(lng),
       ui: lng,
-      t: (key, options) => (options === undefined ? markupOf(key) : ((filled(key, options, asMarkup) ?? fixed(key, options)) as unknown as Markup)),
-      plain: (key, options) => (options === undefined ? plainOf(key) : (filled(key, options, asPlain) ?? (fixedPlain(key, options) as string))),
+      t: (key, options) => (options === undefined ? markupOf(key) : markupWith(key, options)),
+      plain: (key, options) => (options === undefined ? plainOf(key) : plainWith(key, options)),
       has: hasKey,
       get revision() {
         return revision;
@@ -224,4 +241,19 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
 export function splitKey(key: string): [string, string] {
   const i = key.indexOf(':');
   return [key.slice(0, i), key.slice(i + 1)];
+}
+
+const SHORT_VALUE = 40;
+/** The key and its values as one string, or undefined when a value is an object or long (not worth keeping). */
+function valuesKey(key: string, options: TOptions): string | undefined {
+  let id = key;
+  for (const name in options) {
+    const v: unknown = (options as Record<string, unknown>)[name];
+    if (typeof v === 'string') {
+      if (v.length > SHORT_VALUE) return undefined;
+      id += `\u0000${name}\u0001s${v}`;
+    } else if (typeof v === 'number' || typeof v === 'boolean') id += `\u0000${name}\u0001${typeof v === 'number' ? 'n' : 'b'}${v}`;
+    else if (v !== undefined) return undefined;
+  }
+  return id;
 }

@@ -25,6 +25,19 @@ describe('translators', () => {
     expect(en.plain('common:extra.greeting')).toBe('Hello');
     expect(en.has('common:extra.greeting')).toBe(true);
   });
+
+  it('see a text with values replaced after start, though the same values were asked for before', async () => {
+    const i18n = await createI18n();
+    const en = i18n.translator('en');
+    const before = en.plain('programmes:flow.date_button', { date: '2026-12-02' });
+    expect(en.plain('programmes:flow.date_button', { date: '2026-12-02' })).toBe(before);
+    i18n.apply('en', [{ key: 'programmes:flow.date_button', value: 'As of {{date, date}} (<i>change</i>)' }]);
+    expect(en.plain('programmes:flow.date_button', { date: '2026-12-02' })).toBe('As of 2 December 2026 (<i>change</i>)');
+    expect(en.t('programmes:flow.date_button', { date: '2026-12-02' })).toBe('As of 2 December 2026 (<i>change</i>)');
+    // Kept texts are told apart by every value.
+    expect(en.plain('programmes:flow.question_head', { n: 3 })).not.toBe(en.plain('programmes:flow.question_head', { n: 4 }));
+    expect(en.plain('programmes:flow.date_button', { date: '2026-12-03' })).toBe('As of 3 December 2026 (<i>change</i>)');
+  });
 });
 
 describe('texts with values', () => {
