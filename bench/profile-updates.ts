@@ -1,7 +1,8 @@
 /**
  * Feeds our bot (or, with `anchor` as argument, the fair anchor) the telegram bench's script for a profiler:
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-updates.ts [users] [ours|anchor]
- * or compares the CPU time of both on the same updates, interleaved: `… bench/profile-updates.ts 400 ratio`.
+ * or compares the CPU time of both on the same updates, interleaved: `… bench/profile-updates.ts 400 ratio`;
+ * `… 400 tail` says what the slowest 1% of each were doing; `… 400 steps` gives each step's CPU time.
  * A tool for profiling; `npm run bench` is what measures. The database is PROFILE_DATABASE_URL or a fresh SQLite file.
  */
 import { join } from 'node:path';
@@ -93,6 +94,54 @@ if (mode === 'ratio') {
   const { profile } = await session.post('Profiler.stop');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(process.env.PROFILE_OUT ?? 'updates.cpuprofile', JSON.stringify(profile));
+} else if (mode === 'tail') {
+  // What the slowest 1% of updates were doing, ours and the anchor's, interleaved as the bench runs them: a
+  // collection by V8 during the update; a wait with a millisecond or more on the CPU (a checkpoint: pages copied,
+  // then the disk); a wait with less (the process was not running: the machine ran something else); or work.
+  // LIST=1 lists the waits as step:wall/CPU in ms.
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const collections: Array<[number, number]> = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => collections.push([e.startTime, e.startTime + e.duration])));
+  observer.observe({ entryTypes: ['gc'] });
+  type Timed = { start: number; ms: number; cpuMs: number; step?: number };
+  const timed = async (bot: { handleUpdate(u: Update): Promise<void> }, update: Update, into: Timed[], count: boolean, step?: number) => {
+    const start = performance.now();
+    const c = process.cpuUsage();
+    await bot.handleUpdate(update);
+    const cpu = process.cpuUsage(c);
+    if (count) into.push({ start, ms: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, step });
+  };
+  const ours: Timed[] = [];
+  const fair: Timed[] = [];
+  for (let round = 0; round <= Math.ceil(users / 40); round++) {
+    const recorded: Update[] = [];
+    for (let u = 0; u < 40; u++) {
+      const userId = nextUser++;
+      for (const [si, step] of SCRIPT.entries()) {
+        const update = nextUpdate(api, userId, step);
+        recorded.push(update);
+        await timed(adapter.bot, update, ours, round > 0, si + 1);
+      }
+    }
+    for (const update of recorded) await timed(anchor.bot, update, fair, round > 0);
+  }
+  await new Promise((r) => setTimeout(r, 50)); // the observer reports on the next turn
+  observer.disconnect();
+  const describe = (name: string, all: Timed[]) => {
+    const sorted = [...all].sort((a, b) => a.ms - b.ms);
+    const slowest = sorted.slice(-Math.ceil(all.length / 100));
+    const inGc = slowest.filter((t) => collections.some(([a, b]) => a < t.start + t.ms && b > t.start));
+    const waiting = slowest.filter((t) => !inGc.includes(t) && t.cpuMs < t.ms / 2);
+    const checkpoints = waiting.filter((t) => t.cpuMs >= 1);
+    if (process.env.LIST === '1') process.stderr.write(`${waiting.map((t) => `${t.step ?? ''}:${t.ms.toFixed(2)}/${t.cpuMs.toFixed(2)}`).join(' ')}\n`);
+    const at = (q: number) => (1000 * sorted[Math.floor(q * sorted.length)]!.ms).toFixed(0);
+    process.stderr.write(
+      `${name}: p50 ${at(0.5)} µs, p99 ${at(0.99)} µs; slowest ${slowest.length}: ${inGc.length} during a collection, ` +
+        `${checkpoints.length} waiting on a checkpoint, ${waiting.length - checkpoints.length} off the CPU, ${slowest.length - inGc.length - waiting.length} working\n`,
+    );
+  };
+  describe('ours  ', ours);
+  describe('anchor', fair);
 } else {
   const target = mode === 'anchor' ? anchor.bot : adapter.bot;
   const t0 = performance.now();
