@@ -3,8 +3,10 @@
  * "skolotāja"), Russian ё, and word endings ("Pumpura" for "Pumpurs") do not matter.
  */
 export function fold(text: string): string {
+  // Latvian has no casing rules of its own (Unicode's are for Lithuanian, Turkish and Azeri): the same result as
+  // toLocaleLowerCase('lv'), at half the cost.
   return text
-    .toLocaleLowerCase('lv')
+    .toLowerCase()
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/ё/g, 'е')
@@ -24,7 +26,11 @@ const ENDINGS = [
 
 /** A crude stem: the folded word without a common ending, never shorter than three letters. */
 export function stem(word: string): string {
-  const w = fold(word);
+  return stemOfFolded(fold(word));
+}
+
+/** `stem` of a word already folded. */
+export function stemOfFolded(w: string): string {
   for (const e of ENDINGS) {
     if (e && w.length - e.length >= 3 && w.endsWith(e)) return w.slice(0, -e.length);
   }
@@ -32,10 +38,12 @@ export function stem(word: string): string {
 }
 
 export function stems(text: string): string[] {
-  return fold(text)
-    .split(' ')
-    .filter(Boolean)
-    .map(stem);
+  return stemsOfFolded(fold(text));
+}
+
+/** `stems` of a text already folded. */
+export function stemsOfFolded(folded: string): string[] {
+  return folded.split(' ').filter(Boolean).map(stemOfFolded);
 }
 
 const CYRILLIC: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { LRUCache } from 'lru-cache';
-import { fold, stems } from '../../core/text-match.ts';
+import { fold, stemOfFolded, stems, stemsOfFolded } from '../../core/text-match.ts';
 import type { Catalogue, Programme } from './catalogue.ts';
 
 /**
@@ -74,14 +74,17 @@ export interface SearchResult {
 }
 
 export function searchProgrammes(catalogue: Catalogue, query: string, suggest = true): SearchResult {
+  return searchFolded(catalogue, fold(query), suggest);
+}
+
+function searchFolded(catalogue: Catalogue, q: string, suggest: boolean): SearchResult {
   const entries = index(catalogue);
-  const q = fold(query);
   if (!q) return { matches: [], suggestions: [] };
   const byId = catalogue.byId.get(q.replace(/ /g, '-'));
   if (byId) return { matches: [byId], suggestions: [] };
   const exact = entries.filter((e) => e.phrases.includes(q)).map((e) => e.programme);
   if (exact.length) return { matches: exact, suggestions: [] };
-  const all = stems(query);
+  const all = stemsOfFolded(q);
   const words = all.filter((w) => !STOP.has(w));
   const wanted = words.length ? words : all;
   const found = wanted.map((w) => entriesMatching(catalogue, entries, w));
@@ -103,11 +106,13 @@ export function searchProgrammes(catalogue: Catalogue, query: string, suggest = 
  * the text is a sentence or too vague to be a programme's name.
  */
 export function programmesNamedBy(catalogue: Catalogue, text: string): Programme[] {
-  const words = fold(text).split(' ').filter(Boolean);
-  if (words.length === 0 || words.length > 5 || text.length > 60) return [];
-  if (words.every((w) => STOP.has(stems(w)[0] ?? w))) return [];
-  if (fold(text).replace(/ /g, '').length < 3) return [];
+  if (text.length > 60) return [];
+  const folded = fold(text);
+  const words = folded.split(' ').filter(Boolean);
+  if (words.length === 0 || words.length > 5) return [];
+  if (words.every((w) => STOP.has(stemOfFolded(w)))) return [];
+  if (folded.replace(/ /g, '').length < 3) return [];
   // Most such texts are chatter: no suggestions are wanted, and finding the closest names is the costly part.
-  const r = searchProgrammes(catalogue, text, false);
+  const r = searchFolded(catalogue, folded, false);
   return r.matches.length <= 3 ? r.matches : [];
 }
