@@ -143,6 +143,7 @@ export function areValidFacts(facts: unknown): facts is Facts {
   if (valid === undefined) judged.set(json, (valid = FactsSchema.safeParse(facts).success));
   return valid;
 }
+
 export type FactValue = string | number | boolean | readonly string[];
 
 /** The school year a date falls in: it starts on 1 September ("2021-10-01" → "2021/22"). */
