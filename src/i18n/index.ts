@@ -116,9 +116,9 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
       return v as T;
     };
   };
-  // Texts with a few short plain values (a number, a day) repeat too: the same values give the same text. A day
-  // formatted in a button's label took 30 µs (i18next reads the format's options on every call); a longer value
-  // (something typed) or an object is not kept.
+  // Texts whose values are numbers or days repeat too: the same values give the same text. A day formatted in a
+  // button's label took 30 µs (i18next reads the format's options on every call). Text values are not kept: they
+  // may be what someone typed.
   const memoWith = <T>(compute: (key: string, options: TOptions) => T): ((key: string, options: TOptions) => T) => {
     const cache = new LRUCache<string, { v: T }>({ max: 2000 });
     memos.push(cache);
@@ -243,14 +243,15 @@ export function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-const SHORT_VALUE = 40;
-/** The key and its values as one string, or undefined when a value is an object or long (not worth keeping). */
+/** A day, a time or a number written as text (`2026-12-02`, `2026-12-02T10:30:00Z`, `13:00`). */
+const DAY_OR_NUMBER = /^[\d:.+TZ-]{1,30}$/;
+/** The key and its values as one string; undefined when a value is text, an object or anything else not to keep. */
 function valuesKey(key: string, options: TOptions): string | undefined {
   let id = key;
   for (const name in options) {
     const v: unknown = (options as Record<string, unknown>)[name];
     if (typeof v === 'string') {
-      if (v.length > SHORT_VALUE) return undefined;
+      if (!DAY_OR_NUMBER.test(v)) return undefined;
       id += `\u0000${name}\u0001s${v}`;
     } else if (typeof v === 'number' || typeof v === 'boolean') id += `\u0000${name}\u0001${typeof v === 'number' ? 'n' : 'b'}${v}`;
     else if (v !== undefined) return undefined;
