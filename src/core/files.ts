@@ -33,9 +33,11 @@ export async function releaseFiles(replies: readonly Reply[]): Promise<void> {
 
 /**
  * Removes temporary files older than `maxAgeMs`: what a crash or a reply that was never sent left behind. Run at
- * start; a file still being sent by another instance is younger than that.
+ * start; a file still being sent by another instance is younger than that. Ages are by the machine's clock, as
+ * the files' times are, never by the bot's own clock (a test's, or one set to another day), which would take
+ * files still being written.
  */
-export async function sweepTempFiles(now: Date, maxAgeMs = 3_600_000): Promise<number> {
+export async function sweepTempFiles(maxAgeMs = 3_600_000, now = Date.now()): Promise<number> {
   let removed = 0;
   let entries: string[];
   try {
@@ -46,7 +48,7 @@ export async function sweepTempFiles(now: Date, maxAgeMs = 3_600_000): Promise<n
   for (const e of entries) {
     const p = join(TEMP_ROOT, e);
     const s = await stat(p).catch(() => undefined);
-    if (s && now.getTime() - s.mtimeMs > maxAgeMs) {
+    if (s && now - s.mtimeMs > maxAgeMs) {
       await rm(p, { recursive: true, force: true }).catch(() => undefined);
       removed++;
     }

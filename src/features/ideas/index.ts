@@ -264,7 +264,7 @@ export function ideasFeature(deps: FeatureDeps, options: IdeasFeatureOptions = {
     flows: [ideasFlow(svc)],
     personalData: ideasPersonalData(),
     // Exports a crash left behind in the temporary folder: swept beside the first answers, not before them.
-    start: async () => void (sweeping = sweepTempFiles(deps.clock.now())),
+    start: async () => void (sweeping = sweepTempFiles()),
     stop: async () => void (await sweeping),
     menu: [
       { label: 'ideas:menu.ideas', command: 'ideas', order: 40 },
