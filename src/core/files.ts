@@ -37,7 +37,8 @@ export async function releaseFiles(replies: readonly Reply[]): Promise<void> {
  * the files' times are, never by the bot's own clock (a test's, or one set to another day), which would take
  * files still being written.
  */
-export async function sweepTempFiles(maxAgeMs = 3_600_000, now = Date.now()): Promise<number> {
+export async function sweepTempFiles(maxAgeMs = 3_600_000): Promise<number> {
+  const now = Date.now();
   let removed = 0;
   let entries: string[];
   try {

@@ -119,15 +119,15 @@ export async function createI18n(dir = LOCALES_DIR, options: I18nOptions = {}): 
   // Texts whose values are numbers or days repeat too: the same values give the same text. A day formatted in a
   // button's label took 30 µs (i18next reads the format's options on every call). Text values are not kept: they
   // may be what someone typed.
-  const memoWith = <T>(compute: (key: string, options: TOptions) => T): ((key: string, options: TOptions) => T) => {
-    const cache = new LRUCache<string, { v: T }>({ max: 2000 });
+  const memoWith = <T extends string>(compute: (key: string, options: TOptions) => T): ((key: string, options: TOptions) => T) => {
+    const cache = new LRUCache<string, T>({ max: 2000 });
     memos.push(cache);
     return (key, options) => {
       const id = valuesKey(key, options);
       if (id === undefined) return compute(key, options);
-      let hit = cache.get(id);
-      if (!hit) cache.set(id, (hit = { v: compute(key, options) }));
-      return hit.v;
+      let text = cache.get(id);
+      if (text === undefined) cache.set(id, (text = compute(key, options)));
+      return text;
     };
   };
   let revision = 0;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempFilePath } from '../../src/core/files.ts';
@@ -13,7 +13,6 @@ describe('temporary files', () => {
     const writing = await tempFilePath('participants-2031-03-12.xlsx');
     await writeFile(writing, 'PK');
     const left = await tempFilePath('report-2021-05-27.docx');
-    await mkdir(dirname(left), { recursive: true });
     await writeFile(left, 'PK');
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
     await utimes(left, twoHoursAgo, twoHoursAgo);
@@ -25,5 +24,6 @@ describe('temporary files', () => {
 
     expect(existsSync(writing)).toBe(true);
     expect(existsSync(left)).toBe(false);
+    await rm(dirname(writing), { recursive: true, force: true });
   });
 });
