@@ -16,6 +16,8 @@ describe('router', () => {
     expect(guest.text()).toContain('/start');
     expect(guest.text()).toContain('Jums pieejamās komandas');
     await guest.send('/language en');
+    // The answer to the change is already in the new language.
+    expect(guest.text()).toContain('What next?');
     await guest.send('/help');
     expect(guest.text()).toContain('Commands you can use');
   });
