@@ -76,40 +76,124 @@ if (mode === 'ratio') {
   }
   for (const [i, step] of SCRIPT.entries()) process.stderr.write(`${((1000 * per[i]!) / users).toFixed(0).padStart(6)} µs  ${JSON.stringify(step)}\n`);
 } else if (mode === 'profile') {
-  // A CPU profile of the updates alone (start-up and warm-up left out), written to PROFILE_OUT.
+  // A CPU profile of the updates alone (start-up and warm-up left out), written to PROFILE_OUT; the anchor's with
+  // PROFILE_TARGET=anchor (on the updates our bot was given, recorded first).
   const { Session } = await import('node:inspector/promises');
   for (let u = 0; u < 50; u++) {
     const userId = nextUser++;
     for (const step of SCRIPT) await adapter.bot.handleUpdate(nextUpdate(api, userId, step));
+  }
+  const ofAnchor = process.env.PROFILE_TARGET === 'anchor';
+  const recorded: Update[] = [];
+  if (ofAnchor) {
+    for (let u = 0; u < users; u++) {
+      const userId = nextUser++;
+      for (const step of SCRIPT) {
+        const update = nextUpdate(api, userId, step);
+        recorded.push(update);
+        await adapter.bot.handleUpdate(update);
+      }
+    }
+    for (const update of recorded.slice(0, 50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
   }
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
-  for (let u = 0; u < users; u++) {
-    const userId = nextUser++;
-    for (const step of SCRIPT) await adapter.bot.handleUpdate(nextUpdate(api, userId, step));
+  if (ofAnchor) for (const update of recorded) await anchor.bot.handleUpdate(update);
+  else {
+    for (let u = 0; u < users; u++) {
+      const userId = nextUser++;
+      for (const step of SCRIPT) await adapter.bot.handleUpdate(nextUpdate(api, userId, step));
+    }
   }
   const { profile } = await session.post('Profiler.stop');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(process.env.PROFILE_OUT ?? 'updates.cpuprofile', JSON.stringify(profile));
+} else if (mode === 'promoted') {
+  // Where the memory that outlives young-generation collections is allocated (it is what makes them slow): V8's
+  // sampling heap profiler, counting objects a major collection freed and leaving out those a minor one freed.
+  // Written to PROFILE_OUT (a .heapprofile for Chrome's DevTools) and summed by function on stderr.
+  const { Session } = await import('node:inspector/promises');
+  const ofAnchor = process.env.PROFILE_TARGET === 'anchor';
+  const script = (bot: { handleUpdate(u: Update): Promise<void> }, recorded: Update[]) => async (n: number) => {
+    for (let u = 0; u < n; u++) {
+      const userId = nextUser++;
+      for (const step of SCRIPT) {
+        const update = nextUpdate(api, userId, step);
+        recorded.push(update);
+        await bot.handleUpdate(update);
+      }
+    }
+  };
+  const recorded: Update[] = [];
+  await script(adapter.bot, recorded)(ofAnchor ? users + 50 : 50);
+  if (ofAnchor) for (const update of recorded.slice(0, 50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  // The two include… flags are newer than @types/node's inspector types.
+  const sampling = { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false };
+  await session.post('HeapProfiler.startSampling', sampling as { samplingInterval: number });
+  if (ofAnchor) for (const update of recorded.slice(50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
+  else await script(adapter.bot, [])(users);
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  type HeapNode = (typeof profile)['head'];
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(process.env.PROFILE_OUT ?? 'promoted.heapprofile', JSON.stringify(profile));
+  const bySite = new Map<string, number>();
+  const walk = (n: HeapNode, caller: string) => {
+    const here = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '')}:${n.callFrame.lineNumber + 1}`;
+    if (n.selfSize) bySite.set(`${here}  ← ${caller}`, (bySite.get(`${here}  ← ${caller}`) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, here.split(' ')[0]!);
+  };
+  walk(profile.head, '');
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  process.stderr.write(`${(total / 2 ** 20).toFixed(1)} MiB outlived the young generation over ${users * SCRIPT.length} updates\n`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stderr.write(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${site}\n`);
 } else if (mode === 'tail') {
   // What the slowest 1% of updates were doing, ours and the anchor's, interleaved as the bench runs them: a
   // collection by V8 during the update; a wait with a millisecond or more on the CPU (a checkpoint: pages copied,
   // then the disk); a wait with less (the process was not running: the machine ran something else); or work.
-  // LIST=1 lists the waits as step:wall/CPU in ms.
+  // LIST=1 lists the waits as step:wall/CPU in ms, LIST=2 the rest. On SQLite it also counts the checkpoints each
+  // bot ran (the wal-index header's backfill count changed during its update) and the log's restarts after them
+  // (the first write after a complete checkpoint syncs the log's new header); on Linux, the time each bot's updates
+  // spent runnable but not running (/proc/thread-self/schedstat).
   const { PerformanceObserver } = await import('node:perf_hooks');
+  const { openSync, readSync, readFileSync } = await import('node:fs');
+  const shmFile = url.startsWith('sqlite:') ? `${url.slice('sqlite:'.length)}-shm` : undefined;
+  let shm: number | undefined;
+  const header = Buffer.alloc(4);
+  /** nBackfill of the wal-index (bytes 96–99 of the -shm file): frames already copied into the database. */
+  const backfilled = (): number | undefined => {
+    if (!shmFile) return undefined;
+    shm ??= openSync(shmFile, 'r');
+    readSync(shm, header, 0, 4, 96);
+    return header.readUInt32LE(0);
+  };
+  const runQueueMs = (): number => {
+    try {
+      return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+    } catch {
+      return 0;
+    }
+  };
   const collections: Array<[number, number]> = [];
   const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => collections.push([e.startTime, e.startTime + e.duration])));
   observer.observe({ entryTypes: ['gc'] });
-  type Timed = { start: number; ms: number; cpuMs: number; step?: number };
+  type Timed = { start: number; ms: number; cpuMs: number; step?: number; queuedMs: number; checkpoint?: 'ran' | 'restarted' };
   const timed = async (bot: { handleUpdate(u: Update): Promise<void> }, update: Update, into: Timed[], count: boolean, step?: number) => {
+    const b0 = backfilled();
+    const q0 = runQueueMs();
     const start = performance.now();
     const c = process.cpuUsage();
     await bot.handleUpdate(update);
     const cpu = process.cpuUsage(c);
-    if (count) into.push({ start, ms: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, step });
+    const ms = performance.now() - start;
+    const b1 = backfilled();
+    const checkpoint = b0 === b1 ? undefined : b1 === 0 ? 'restarted' : 'ran';
+    if (count) into.push({ start, ms, cpuMs: (cpu.user + cpu.system) / 1000, step, queuedMs: runQueueMs() - q0, ...(checkpoint ? { checkpoint } : {}) });
   };
   const ours: Timed[] = [];
   const fair: Timed[] = [];
@@ -133,11 +217,20 @@ if (mode === 'ratio') {
     const inGc = slowest.filter((t) => collections.some(([a, b]) => a < t.start + t.ms && b > t.start));
     const waiting = slowest.filter((t) => !inGc.includes(t) && t.cpuMs < t.ms / 2);
     const checkpoints = waiting.filter((t) => t.cpuMs >= 1);
-    if (process.env.LIST === '1') process.stderr.write(`${waiting.map((t) => `${t.step ?? ''}:${t.ms.toFixed(2)}/${t.cpuMs.toFixed(2)}`).join(' ')}\n`);
+    const list = (ts: Timed[]) => ts.map((t) => `${t.step ?? ''}:${t.ms.toFixed(2)}/${t.cpuMs.toFixed(2)}`).join(' ');
+    if (process.env.LIST === '1') process.stderr.write(`${list(waiting)}\n`);
+    if (process.env.LIST === '2') process.stderr.write(`working ${list(slowest.filter((t) => !inGc.includes(t) && !waiting.includes(t)))}\ncollections ${list(inGc)}\n`);
     const at = (q: number) => (1000 * sorted[Math.floor(q * sorted.length)]!.ms).toFixed(0);
     process.stderr.write(
       `${name}: p50 ${at(0.5)} µs, p99 ${at(0.99)} µs; slowest ${slowest.length}: ${inGc.length} during a collection, ` +
         `${checkpoints.length} waiting on a checkpoint, ${waiting.length - checkpoints.length} off the CPU, ${slowest.length - inGc.length - waiting.length} working\n`,
+    );
+    const ran = all.filter((t) => t.checkpoint === 'ran');
+    const restarted = all.filter((t) => t.checkpoint === 'restarted');
+    const median = (ts: Timed[]) => (ts.length ? [...ts].sort((a, b) => a.ms - b.ms)[ts.length >> 1]!.ms.toFixed(1) : '-');
+    process.stderr.write(
+      `        checkpoints run ${ran.length} (median ${median(ran)} ms), log restarts ${restarted.length} (median ${median(restarted)} ms); ` +
+        `runnable but not running ${all.reduce((a, t) => a + t.queuedMs, 0).toFixed(0)} ms, in ${all.filter((t) => t.queuedMs > 1).length} updates for over 1 ms\n`,
     );
   };
   describe('ours  ', ours);
@@ -146,12 +239,13 @@ if (mode === 'ratio') {
   const target = mode === 'anchor' ? anchor.bot : adapter.bot;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const f0 = process.resourceUsage().minorPageFault;
   for (let u = 0; u < users; u++) {
     const userId = nextUser++;
     for (const step of SCRIPT) await target.handleUpdate(nextUpdate(api, userId, step));
   }
   const cpu = process.cpuUsage(c0);
-  process.stderr.write(`${users * SCRIPT.length} updates in ${Math.round(performance.now() - t0)} ms, CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms\n`);
+  process.stderr.write(`${users * SCRIPT.length} updates in ${Math.round(performance.now() - t0)} ms, CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms (user ${Math.round(cpu.user / 1000)}, system ${Math.round(cpu.system / 1000)}), ${process.resourceUsage().minorPageFault - f0} page faults\n`);
 }
 await app.stop();
 await anchor.close();
