@@ -25,18 +25,22 @@ const anchor = await createAnchor({
 });
 const mode = process.argv[3] ?? 'ours';
 let nextUser = 20_000_000;
-/** One block: `n` users' scripts through our bot (recorded), then the same updates through the anchor. */
-async function block(n: number): Promise<{ ours: number; anchor: number }> {
-  const recorded: Update[] = [];
-  const c0 = process.cpuUsage();
+/** `n` new people's scripts through `bot`, each update kept in `into` when given (for the anchor to replay). */
+async function runScripts(bot: { handleUpdate(u: Update): Promise<void> }, n: number, into?: Update[]): Promise<void> {
   for (let u = 0; u < n; u++) {
     const userId = nextUser++;
     for (const step of SCRIPT) {
       const update = nextUpdate(api, userId, step);
-      recorded.push(update);
-      await adapter.bot.handleUpdate(update);
+      into?.push(update);
+      await bot.handleUpdate(update);
     }
   }
+}
+/** One block: `n` users' scripts through our bot (recorded), then the same updates through the anchor. */
+async function block(n: number): Promise<{ ours: number; anchor: number }> {
+  const recorded: Update[] = [];
+  const c0 = process.cpuUsage();
+  await runScripts(adapter.bot, n, recorded);
   const c1 = process.cpuUsage();
   for (const update of recorded) await anchor.bot.handleUpdate(update);
   const c2 = process.cpuUsage();
@@ -79,21 +83,11 @@ if (mode === 'ratio') {
   // A CPU profile of the updates alone (start-up and warm-up left out), written to PROFILE_OUT; the anchor's with
   // PROFILE_TARGET=anchor (on the updates our bot was given, recorded first).
   const { Session } = await import('node:inspector/promises');
-  for (let u = 0; u < 50; u++) {
-    const userId = nextUser++;
-    for (const step of SCRIPT) await adapter.bot.handleUpdate(nextUpdate(api, userId, step));
-  }
+  await runScripts(adapter.bot, 50);
   const ofAnchor = process.env.PROFILE_TARGET === 'anchor';
   const recorded: Update[] = [];
   if (ofAnchor) {
-    for (let u = 0; u < users; u++) {
-      const userId = nextUser++;
-      for (const step of SCRIPT) {
-        const update = nextUpdate(api, userId, step);
-        recorded.push(update);
-        await adapter.bot.handleUpdate(update);
-      }
-    }
+    await runScripts(adapter.bot, users, recorded);
     for (const update of recorded.slice(0, 50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
   }
   const session = new Session();
@@ -102,12 +96,7 @@ if (mode === 'ratio') {
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
   if (ofAnchor) for (const update of recorded) await anchor.bot.handleUpdate(update);
-  else {
-    for (let u = 0; u < users; u++) {
-      const userId = nextUser++;
-      for (const step of SCRIPT) await adapter.bot.handleUpdate(nextUpdate(api, userId, step));
-    }
-  }
+  else await runScripts(adapter.bot, users);
   const { profile } = await session.post('Profiler.stop');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(process.env.PROFILE_OUT ?? 'updates.cpuprofile', JSON.stringify(profile));
@@ -117,27 +106,21 @@ if (mode === 'ratio') {
   // Written to PROFILE_OUT (a .heapprofile for Chrome's DevTools) and summed by function on stderr.
   const { Session } = await import('node:inspector/promises');
   const ofAnchor = process.env.PROFILE_TARGET === 'anchor';
-  const script = (bot: { handleUpdate(u: Update): Promise<void> }, recorded: Update[]) => async (n: number) => {
-    for (let u = 0; u < n; u++) {
-      const userId = nextUser++;
-      for (const step of SCRIPT) {
-        const update = nextUpdate(api, userId, step);
-        recorded.push(update);
-        await bot.handleUpdate(update);
-      }
-    }
-  };
   const recorded: Update[] = [];
-  await script(adapter.bot, recorded)(ofAnchor ? users + 50 : 50);
-  if (ofAnchor) for (const update of recorded.slice(0, 50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
+  await runScripts(adapter.bot, 50, recorded);
+  if (ofAnchor) {
+    for (const update of recorded) await anchor.bot.handleUpdate(update);
+    recorded.length = 0;
+    await runScripts(adapter.bot, users, recorded);
+  }
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
   // The two include… flags are newer than @types/node's inspector types.
   const sampling = { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false };
   await session.post('HeapProfiler.startSampling', sampling as { samplingInterval: number });
-  if (ofAnchor) for (const update of recorded.slice(50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
-  else await script(adapter.bot, [])(users);
+  if (ofAnchor) for (const update of recorded) await anchor.bot.handleUpdate(update);
+  else await runScripts(adapter.bot, users);
   const { profile } = await session.post('HeapProfiler.stopSampling');
   type HeapNode = (typeof profile)['head'];
   const { writeFileSync } = await import('node:fs');
@@ -240,10 +223,7 @@ if (mode === 'ratio') {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const f0 = process.resourceUsage().minorPageFault;
-  for (let u = 0; u < users; u++) {
-    const userId = nextUser++;
-    for (const step of SCRIPT) await target.handleUpdate(nextUpdate(api, userId, step));
-  }
+  await runScripts(target, users);
   const cpu = process.cpuUsage(c0);
   process.stderr.write(`${users * SCRIPT.length} updates in ${Math.round(performance.now() - t0)} ms, CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms (user ${Math.round(cpu.user / 1000)}, system ${Math.round(cpu.system / 1000)}), ${process.resourceUsage().minorPageFault - f0} page faults\n`);
 }
