@@ -36,6 +36,21 @@ async function runScripts(bot: { handleUpdate(u: Update): Promise<void> }, n: nu
     }
   }
 }
+/**
+ * Warms up the bot a profile is of and returns what runs `users` people's scripts through it: our bot's own, or with
+ * PROFILE_TARGET=anchor the anchor replaying updates our bot was given (recorded first, outside the profile).
+ */
+async function profiled(): Promise<() => Promise<void>> {
+  const warmUp: Update[] = [];
+  await runScripts(adapter.bot, 50, warmUp);
+  if (process.env.PROFILE_TARGET !== 'anchor') return () => runScripts(adapter.bot, users);
+  for (const update of warmUp) await anchor.bot.handleUpdate(update);
+  const recorded: Update[] = [];
+  await runScripts(adapter.bot, users, recorded);
+  return async () => {
+    for (const update of recorded) await anchor.bot.handleUpdate(update);
+  };
+}
 /** One block: `n` users' scripts through our bot (recorded), then the same updates through the anchor. */
 async function block(n: number): Promise<{ ours: number; anchor: number }> {
   const recorded: Update[] = [];
@@ -83,20 +98,13 @@ if (mode === 'ratio') {
   // A CPU profile of the updates alone (start-up and warm-up left out), written to PROFILE_OUT; the anchor's with
   // PROFILE_TARGET=anchor (on the updates our bot was given, recorded first).
   const { Session } = await import('node:inspector/promises');
-  await runScripts(adapter.bot, 50);
-  const ofAnchor = process.env.PROFILE_TARGET === 'anchor';
-  const recorded: Update[] = [];
-  if (ofAnchor) {
-    await runScripts(adapter.bot, users, recorded);
-    for (const update of recorded.slice(0, 50 * SCRIPT.length)) await anchor.bot.handleUpdate(update);
-  }
+  const run = await profiled();
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
-  if (ofAnchor) for (const update of recorded) await anchor.bot.handleUpdate(update);
-  else await runScripts(adapter.bot, users);
+  await run();
   const { profile } = await session.post('Profiler.stop');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(process.env.PROFILE_OUT ?? 'updates.cpuprofile', JSON.stringify(profile));
@@ -105,22 +113,14 @@ if (mode === 'ratio') {
   // sampling heap profiler, counting objects a major collection freed and leaving out those a minor one freed.
   // Written to PROFILE_OUT (a .heapprofile for Chrome's DevTools) and summed by function on stderr.
   const { Session } = await import('node:inspector/promises');
-  const ofAnchor = process.env.PROFILE_TARGET === 'anchor';
-  const recorded: Update[] = [];
-  await runScripts(adapter.bot, 50, recorded);
-  if (ofAnchor) {
-    for (const update of recorded) await anchor.bot.handleUpdate(update);
-    recorded.length = 0;
-    await runScripts(adapter.bot, users, recorded);
-  }
+  const run = await profiled();
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
   // The two include… flags are newer than @types/node's inspector types.
   const sampling = { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false };
   await session.post('HeapProfiler.startSampling', sampling as { samplingInterval: number });
-  if (ofAnchor) for (const update of recorded) await anchor.bot.handleUpdate(update);
-  else await runScripts(adapter.bot, users);
+  await run();
   // A young-generation collection first, so the garbage it would free is not counted as having outlived it.
   const { setFlagsFromString } = await import('node:v8');
   const { runInNewContext } = await import('node:vm');
@@ -133,7 +133,8 @@ if (mode === 'ratio') {
   const bySite = new Map<string, number>();
   const walk = (n: HeapNode, caller: string) => {
     const here = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '')}:${n.callFrame.lineNumber + 1}`;
-    if (n.selfSize) bySite.set(`${here}  ← ${caller}`, (bySite.get(`${here}  ← ${caller}`) ?? 0) + n.selfSize);
+    const site = `${here}  ← ${caller}`;
+    if (n.selfSize) bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
     for (const c of n.children) walk(c, here.split(' ')[0]!);
   };
   walk(profile.head, '');
