@@ -66,8 +66,11 @@ export class LocalApi {
           const messageId = this.nextId++;
           const markup = payload.reply_markup as { inline_keyboard?: Keyboard } | undefined;
           if (record && markup?.inline_keyboard) {
+            // The script presses the first keyboard (a stale one) or the latest: only those two are kept, so the
+            // harness's own memory stays flat (every keyboard kept was 15 MiB more live heap over 900 people, which
+            // every bot's collections then had to mark).
             const list = this.keyboards.get(chatId) ?? [];
-            list.push({ messageId, rows: markup.inline_keyboard });
+            list.splice(Math.min(list.length, 1), 1, { messageId, rows: markup.inline_keyboard });
             this.keyboards.set(chatId, list);
           }
           return {
