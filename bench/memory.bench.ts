@@ -5,6 +5,7 @@ import { openSqlite } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seedNetwork } from '../test/faults/broadcast-fixture.ts';
 import { tempDir } from '../test/helpers/harness.ts';
+import { NODE_FLAGS } from '../scripts/node-flags.ts';
 import { compileForBench } from './compiled.ts';
 import type { BenchModule, BenchResult } from './run.ts';
 
@@ -49,7 +50,7 @@ interface Snapshot {
 }
 
 function measure(child: string, file: string, announce: boolean): { idle: Snapshot; depth: number; announce: Snapshot } {
-  const r = spawnSync(process.execPath, ['--expose-gc', child], {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', child], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'error', ...(announce ? { MEMORY_ANNOUNCE: '1' } : {}) },
     encoding: 'utf8',
