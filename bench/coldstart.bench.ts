@@ -92,7 +92,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
 
   const variants: Array<{ key: string; name: string; measure: () => Promise<number> }> = [
     { key: 'node', name: '`node -e ""` (the floor)', measure: async () => (await timeProcess(node, ['-e', ''], {})).exitMs },
-    { key: 'compiled', name: 'compiled console bot (`node --v8-pool-size=1 scripts/start.cjs`, what `npm start` runs), spawn → first reply to /help', measure: () => firstReply(node, [...NODE_FLAGS, 'scripts/start.cjs', '--console'], consoleEnv(migratedDir)) },
+    { key: 'compiled', name: `compiled console bot (\`node ${NODE_FLAGS.join(' ')} scripts/start.cjs\`, what \`npm start\` runs), spawn → first reply to /help`, measure: () => firstReply(node, [...NODE_FLAGS, 'scripts/start.cjs', '--console'], consoleEnv(migratedDir)) },
     { key: 'npm', name: '`npm start --silent`, spawn → first reply to /help (npm itself included)', measure: () => firstReply('npm', ['start', '--silent', '--', '--console'], consoleEnv(migratedDir)) },
     { key: 'tsx', name: 'console bot through tsx (as before issue 19; tests and development), spawn → first reply', measure: () => firstReply(node, ['--import', 'tsx', 'src/main.ts', '--console'], consoleEnv(migratedDir)) },
     { key: 'fresh', name: 'compiled console bot, fresh database (migrations run), empty stdin → exit', measure: async () => (await timeProcess(node, [...NODE_FLAGS, 'scripts/start.cjs', '--console'], consoleEnv(tempDir('bench-cold-')))).exitMs },
